@@ -1,0 +1,91 @@
+"""Settings: every knob is an environment variable with the ``PISHKHAN_`` prefix, or a line in ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'pishkhan.db'}"
+
+
+class SettingsError(RuntimeError):
+    """Settings could not be read; the message names every bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PISHKHAN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Storage and scale-out
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+
+    # Secrets. The development defaults are refused when PISHKHAN_ENV=production.
+    env: Literal["development", "production", "test"] = "development"
+    secret_key: SecretStr = SecretStr("dev-secret-change-me")
+    api_key: SecretStr = SecretStr("dev-api-key")
+
+    # Shop
+    shop_name: str = "فروشگاه نمونه"
+    shop_webhook_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # NLU
+    nlu_model: Path = PROJECT_ROOT / "models" / "nlu"
+
+    # Channels (used by the channel adapters)
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    instagram_app_secret: SecretStr | None = None
+    instagram_verify_token: SecretStr | None = None
+    instagram_access_token: SecretStr | None = None
+    graph_api_base: str = "https://graph.facebook.com/v21.0"
+    widget_identity_secret: SecretStr | None = None
+    rest_token: SecretStr | None = None
+    sms_provider: Literal["development", "kavenegar"] = "development"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+    @model_validator(mode="after")
+    def _no_development_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            for name in ("secret_key", "api_key"):
+                if getattr(self, name).get_secret_value().startswith("dev-"):
+                    raise ValueError(f"PISHKHAN_{name.upper()} must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = [
+            f"PISHKHAN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"]
+            for err in exc.errors()
+        ]
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
