@@ -1,0 +1,46 @@
+"""The FastAPI application. ``create_app(settings)`` builds it; nothing connects until start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import health, v1
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimitMiddleware
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.storage.engine import create_engine, make_sessionmaker
+
+log = logging.getLogger("pishkhan")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="Pishkhan",
+        version=__version__,
+        summary="Omnichannel Persian customer-support bot: shop integration, channels and the agent console.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(v1.router)
+    return app
