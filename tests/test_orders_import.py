@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
@@ -25,7 +25,7 @@ def env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> d
     return {"PISHKHAN_DATABASE_URL": database_url}
 
 
-async def invoke(*args: str):  # noqa: ANN201
+async def invoke(*args: str):
     """Run the CLI in a thread: it starts its own event loop, as it does from a shell."""
     return await asyncio.to_thread(CliRunner().invoke, app, list(args))
 
@@ -62,7 +62,7 @@ async def test_good_lines_are_imported_and_bad_lines_reported(
     assert await _numbers(sessionmaker) == ["1000001", "1000002", "1000004"]
 
 
-async def test_a_clean_file_exits_zero(env: dict, tmp_path: Path, sessionmaker) -> None:  # noqa: ANN001
+async def test_a_clean_file_exits_zero(env: dict, tmp_path: Path, sessionmaker) -> None:
     path = tmp_path / "orders.jsonl"
     path.write_text("\n".join(_line(str(2000000 + i)) for i in range(450)) + "\n", encoding="utf-8")
     result = await invoke("orders", "import", str(path))

@@ -19,7 +19,7 @@ async def test_healthz_reports_database_and_version(client: httpx.AsyncClient) -
         "sqlite+aiosqlite:////nonexistent-dir/sub/x.db",
     ],
 )
-async def test_healthz_is_503_when_the_database_is_unreachable(url: str, tmp_path) -> None:  # noqa: ANN001
+async def test_healthz_is_503_when_the_database_is_unreachable(url: str, tmp_path) -> None:
     if url.startswith("sqlite"):
         blocker = tmp_path / "file"
         blocker.write_text("")

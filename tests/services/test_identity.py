@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import identity
+from bot.storage.base import utcnow
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -14,7 +15,6 @@ from bot.storage.models import (
     Order,
     VerificationMethod,
 )
-from bot.storage.base import utcnow
 
 
 async def _count(session: AsyncSession, model: type) -> int:
