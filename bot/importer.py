@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import orders
-from bot.services.order_data import OrderIn, OrderLine
+from bot.services.order_data import OrderLine
 
 BATCH = 200
 
@@ -57,40 +57,47 @@ async def import_orders(
     sessionmaker: async_sessionmaker[AsyncSession], lines: Iterable[bytes]
 ) -> ImportReport:
     report = ImportReport()
-    session = sessionmaker()
-    pending = 0
-    try:
-        await session.begin()
+    batch: list[tuple[int, OrderLine]] = []
+    async with sessionmaker() as session:
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue
             try:
-                line = parse_line(raw.rstrip(b"\r\n"))
+                batch.append((number, parse_line(raw.rstrip(b"\r\n"))))
             except ValueError as exc:
                 report.errors.append((number, str(exc)))
-                continue
-            await _import_one(session, line, number, report)
-            pending += 1
-            if pending >= BATCH:
-                await session.commit()
-                await session.begin()
-                pending = 0
-        await session.commit()
-    finally:
-        await session.close()
+            if len(batch) >= BATCH:
+                await _import_batch(session, batch, report)
+                batch = []
+        await _import_batch(session, batch, report)
+    report.errors.sort()
     return report
 
 
-async def _import_one(session: AsyncSession, line: OrderLine, number: int, report: ImportReport) -> None:
-    data = OrderIn.model_validate(line.model_dump(exclude={"number"}))
-    try:
-        async with session.begin_nested():
-            result = await orders.upsert_order(session, number=line.number, data=data)
-    except IntegrityError as exc:
-        report.errors.append((number, f"conflicts with stored data: {type(exc.orig).__name__}"))
+async def _import_batch(
+    session: AsyncSession, batch: list[tuple[int, OrderLine]], report: ImportReport
+) -> None:
+    """Import a batch in one transaction; if the database refuses it, redo it line by line in savepoints
+    so only the offending lines are lost."""
+    if not batch:
         return
-    if result.created:
-        report.created += 1
-    else:
-        report.updated += 1
+    try:
+        async with session.begin():
+            outcomes = [await _upsert(session, line) for _, line in batch]
+    except IntegrityError:
+        outcomes = []
+        async with session.begin():
+            for number, line in batch:
+                try:
+                    async with session.begin_nested():
+                        outcomes.append(await _upsert(session, line))
+                except IntegrityError as exc:
+                    report.errors.append((number, f"conflicts with stored data: {type(exc.orig).__name__}"))
+    report.created += sum(outcomes)
+    report.updated += len(outcomes) - sum(outcomes)
     session.expunge_all()  # keep memory flat over large files
+
+
+async def _upsert(session: AsyncSession, line: OrderLine) -> bool:
+    result = await orders.upsert_order(session, number=line.number, data=line)
+    return result.created

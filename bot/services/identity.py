@@ -5,8 +5,8 @@ Services flush, never commit: the caller owns the transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.merge import MergeError, merge_customers, unmerge
@@ -19,7 +19,10 @@ __all__ = [
     "MergeError",
     "access_customer",
     "attach_identity",
+    "claim_identity",
+    "find_identities",
     "find_identity",
+    "insert_identity",
     "merge_customers",
     "resolve_identity",
     "unmerge",
@@ -77,22 +80,67 @@ async def resolve_identity(
 async def _create_with_customer(
     session: AsyncSession, channel: str, external_id: str, display_name: str | None
 ) -> Identity:
-    try:
-        async with session.begin_nested():
-            customer = Customer(name=display_name, preferred_channel=channel)
-            session.add(customer)
-            await session.flush()
-            identity = Identity(
-                customer_id=customer.id, channel=channel, external_id=external_id, display_name=display_name
-            )
-            session.add(identity)
-            await session.flush()
-            return identity
-    except IntegrityError:
-        existing = await find_identity(session, channel=channel, external_id=external_id)
-        if existing is None:
-            raise
-        return existing
+    customer = Customer(name=display_name, preferred_channel=channel)
+    session.add(customer)
+    await session.flush()
+    identity = await insert_identity(
+        session, customer_id=customer.id, channel=channel, external_id=external_id, display_name=display_name
+    )
+    if identity is not None:
+        return identity
+    # A concurrent turn created this user first: use its row and drop our customer.
+    await session.delete(customer)
+    existing = await find_identity(session, channel=channel, external_id=external_id)
+    if existing is None:
+        raise RuntimeError(f"identity {channel}:{external_id} vanished during creation")
+    return existing
+
+
+async def insert_identity(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    channel: str,
+    external_id: str,
+    method: VerificationMethod | None = None,
+    display_name: str | None = None,
+) -> Identity | None:
+    """Insert the identity, or return None when ``(channel, external_id)`` exists already.
+
+    One statement (INSERT … ON CONFLICT DO NOTHING), so a concurrent insert of the same identity waits
+    for the other transaction instead of failing it.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    verified_at = utcnow() if method is not None else None
+    statement = (
+        insert(Identity)
+        .values(
+            customer_id=customer_id,
+            channel=channel,
+            external_id=external_id,
+            display_name=display_name,
+            verified=method is not None,
+            method=method,
+            verified_at=verified_at,
+            reachable=True,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(Identity)
+    )
+    return await session.scalar(statement, execution_options={"populate_existing": True})
+
+
+async def find_identities(
+    session: AsyncSession, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Identity]:
+    """Several identities in one query, by (channel, external_id)."""
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(Identity).where(tuple_(Identity.channel, Identity.external_id).in_(keys))
+    )
+    return {(i.channel, i.external_id): i for i in rows}
 
 
 async def attach_identity(
@@ -107,24 +155,39 @@ async def attach_identity(
 
     Returns None, changing nothing, when that identity is already verified for another customer.
     """
-    identity = await find_identity(session, channel=channel, external_id=external_id)
+    existing = await find_identity(session, channel=channel, external_id=external_id)
+    return await claim_identity(
+        session, existing, customer_id=customer_id, channel=channel, external_id=external_id, method=method
+    )
+
+
+async def claim_identity(
+    session: AsyncSession,
+    existing: Identity | None,
+    *,
+    customer_id: int,
+    channel: str,
+    external_id: str,
+    method: VerificationMethod,
+) -> Identity | None:
+    """attach_identity for a caller that has just looked the identity up (``existing``, None if absent)."""
+    identity = existing
     if identity is None:
-        try:
-            async with session.begin_nested():
-                identity = Identity(customer_id=customer_id, channel=channel, external_id=external_id)
-                session.add(identity)
-                await session.flush()
-        except IntegrityError:
-            identity = await find_identity(session, channel=channel, external_id=external_id)
-            if identity is None:
-                raise
+        identity = await insert_identity(
+            session, customer_id=customer_id, channel=channel, external_id=external_id, method=method
+        )
+        if identity is not None:
+            return identity
+        identity = await find_identity(
+            session, channel=channel, external_id=external_id
+        )  # inserted meanwhile
+        assert identity is not None
     if identity.customer_id != customer_id:
         if identity.verified:
             return None
         identity.customer_id = customer_id
     if not identity.verified:
         identity.verified, identity.method, identity.verified_at = True, method, utcnow()
-    await session.flush()
     return identity
 
 

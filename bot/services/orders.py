@@ -15,6 +15,7 @@ from bot.services import identity as identities
 from bot.services.order_data import CustomerIn, ItemIn, OrderIn, ShipmentIn
 from bot.storage.models import (
     Customer,
+    Identity,
     IdentityKind,
     Order,
     OrderItem,
@@ -49,6 +50,11 @@ async def upsert_order(session: AsyncSession, *, number: str, data: OrderIn) -> 
     """Create or replace the order ``number`` as the shop describes it. Sending the same body twice
     changes nothing the second time."""
     customer_id = await match_customer(session, data.customer)
+    with session.no_autoflush:  # one flush at the end instead of one before every query
+        return await _apply(session, number, data, customer_id)
+
+
+async def _apply(session: AsyncSession, number: str, data: OrderIn, customer_id: int) -> UpsertResult:
     order = await get_order(session, number)
     created = order is None
     previous = None if order is None else OrderStatus(order.status)
@@ -68,37 +74,49 @@ async def upsert_order(session: AsyncSession, *, number: str, data: OrderIn) -> 
 async def match_customer(session: AsyncSession, data: CustomerIn) -> int:
     """The customer an order belongs to: by shop account, then verified phone, then verified email;
     a new customer when none matches. The shop's facts become verified identities of that customer."""
-    keys = [
-        (IdentityKind.SHOP, data.external_id),
-        (IdentityKind.PHONE, data.phone),
-        (IdentityKind.EMAIL, data.email),
+    keys: list[tuple[str, str]] = [
+        (kind, value)
+        for kind, value in (
+            (IdentityKind.SHOP, data.external_id),
+            (IdentityKind.PHONE, data.phone),
+            (IdentityKind.EMAIL, data.email),
+        )
+        if value
     ]
-    keys = [(kind, value) for kind, value in keys if value]
+    known = await identities.find_identities(session, keys)
     customer: Customer | None = None
-    for kind, value in keys:
-        found = await identities.find_identity(session, channel=kind, external_id=value)
+    for key in keys:
+        found = known.get(key)
         if found is not None and found.verified:
             customer = await identities.access_customer(session, found.customer_id)
             break
     if customer is None:
-        customer = await _create_customer(session, data, keys)
+        customer = await _create_customer(session, data, keys, known)
     if customer.name != data.name:
         customer.name = data.name
-    customer.phone = customer.phone or data.phone
-    customer.email = customer.email or data.email
+    if customer.phone is None and data.phone:
+        customer.phone = data.phone
+    if customer.email is None and data.email:
+        customer.email = data.email
     for kind, value in keys:
-        await identities.attach_identity(
-            session,
-            customer_id=customer.id,
-            channel=kind,
-            external_id=value,
-            method=VerificationMethod.SHOP_DATA,
-        )
+        existing = known.get((kind, value))
+        if existing is None or existing.customer_id != customer.id or not existing.verified:
+            await identities.claim_identity(
+                session,
+                existing,
+                customer_id=customer.id,
+                channel=kind,
+                external_id=value,
+                method=VerificationMethod.SHOP_DATA,
+            )
     return customer.id
 
 
 async def _create_customer(
-    session: AsyncSession, data: CustomerIn, keys: list[tuple[IdentityKind, str]]
+    session: AsyncSession,
+    data: CustomerIn,
+    keys: list[tuple[str, str]],
+    known: dict[tuple[str, str], Identity],
 ) -> Customer:
     customer = Customer(name=data.name, phone=data.phone, email=data.email)
     session.add(customer)
@@ -106,16 +124,17 @@ async def _create_customer(
     if not keys:
         return customer
     kind, value = keys[0]
-    claimed = await identities.attach_identity(
+    claimed = await identities.insert_identity(
         session, customer_id=customer.id, channel=kind, external_id=value, method=VerificationMethod.SHOP_DATA
     )
     if claimed is not None:
+        known[keys[0]] = claimed
         return customer
     # A concurrent request created this customer first: use theirs, drop ours.
     winner = await identities.find_identity(session, channel=kind, external_id=value)
     assert winner is not None
+    known[keys[0]] = winner
     await session.delete(customer)
-    await session.flush()
     found = await identities.access_customer(session, winner.customer_id)
     assert found is not None
     return found

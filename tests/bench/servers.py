@@ -1,0 +1,116 @@
+"""Start real servers on loopback for benchmarks, and drive bounded load at them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def uvicorn_server(target: str, env: dict[str, str] | None = None, *, factory: bool = False) -> Iterator[str]:
+    """Run ``uvicorn target`` in a subprocess on a free loopback port; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
+    if factory:
+        command.append("--factory")
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/healthz", timeout=1).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {base} did not start in {timeout} s")
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "requests": self.requests,
+            "per_second": round(self.per_second, 1),
+            "p50_ms": round(self.p50_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
+            "errors": self.errors,
+        }
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def drive(
+    request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    *,
+    total: int,
+    concurrency: int,
+    warmup: int = 20,
+) -> LoadResult:
+    """Send ``total`` requests, ``concurrency`` at a time; request(client, i) makes the i-th one."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        for i in range(warmup):
+            await request(client, -1 - i)
+        latencies: list[float] = []
+        errors = 0
+        counter = iter(range(total))
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in counter:
+                started = time.perf_counter()
+                response = await request(client, i)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code >= 400:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return LoadResult(total, elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), errors)
