@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.hours import OpeningHours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'pishkhan.db'}"
 
@@ -33,7 +35,13 @@ class Settings(BaseSettings):
 
     # Shop
     shop_name: str = "فروشگاه نمونه"
+    support_hours: str = "sat-wed 09:00-18:00, thu 09:00-13:00"  # Tehran time; outside them no agent answers
+    support_phone: str = "021-91000000"
+    return_window_days: Annotated[int, Field(ge=0, le=365)] = 7
+    return_excluded_categories: str = "آرایشی و بهداشتی,لباس زیر,کارت هدیه"
+    memory_slots: str = "order_id,serial_number,email"  # remembered across a verified customer's channels
     shop_webhook_url: str | None = None
+    shop_webhook_secret: SecretStr | None = None  # signs X-Pishkhan-Signature; PISHKHAN_SECRET_KEY when unset
     public_url: str = "http://127.0.0.1:8000"
 
     # HTTP
@@ -56,6 +64,22 @@ class Settings(BaseSettings):
     widget_identity_secret: SecretStr | None = None
     rest_token: SecretStr | None = None
     sms_provider: Literal["development", "kavenegar"] = "development"
+    kavenegar_api_key: SecretStr | None = None
+    kavenegar_sender: str | None = None
+    kavenegar_api_base: str = "https://api.kavenegar.com/v1"
+
+    # Email (invoices, data exports): "development" records messages in the outbox instead of sending
+    email_mode: Literal["development", "smtp"] = "development"
+    smtp_host: str = "localhost"
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    email_from: str = "support@example.com"
+
+    # Signed links sent to customers
+    invoice_link_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 72
+    export_link_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
 
     @field_validator("database_url")
     @classmethod
@@ -71,6 +95,12 @@ class Settings(BaseSettings):
                 if getattr(self, name).get_secret_value().startswith("dev-"):
                     raise ValueError(f"PISHKHAN_{name.upper()} must be set to a real secret in production")
         return self
+
+    @field_validator("support_hours")
+    @classmethod
+    def _readable_hours(cls, spec: str) -> str:
+        OpeningHours.parse(spec)
+        return spec
 
     @property
     def is_sqlite(self) -> bool:
