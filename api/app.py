@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health, v1
+from api import health, nlu, v1
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
+from api.runtime import Runtime, load_runtime
+from api.webhooks import rest
 from bot import __version__
 from bot.config import Settings, load_settings
 from bot.storage.engine import create_engine, make_sessionmaker
@@ -24,13 +26,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    if app.state.runtime is None and app.state.load_conversations:
+        app.state.runtime = load_runtime(settings)
     try:
         yield
     finally:
         await engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, load_conversations: bool = True
+) -> FastAPI:
+    """The application. ``runtime`` lets tests share one loaded NLU model and dialogue between apps;
+    ``load_conversations=False`` serves only the shop API and health."""
     settings = settings or load_settings()
     app = FastAPI(
         title="Pishkhan",
@@ -39,8 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.load_conversations = load_conversations
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(v1.router)
+    app.include_router(nlu.router)
+    app.include_router(rest.router)
     return app

@@ -35,7 +35,8 @@ class UpsertResult:
     previous_status: OrderStatus | None
 
 
-def _with_details() -> tuple[Any, ...]:
+def detail_options() -> tuple[Any, ...]:
+    """Loader options that bring an order's items, shipment and shipment events in the same query round."""
     return (
         selectinload(Order.items),
         selectinload(Order.shipment).selectinload(Shipment.events),
@@ -43,7 +44,7 @@ def _with_details() -> tuple[Any, ...]:
 
 
 async def get_order(session: AsyncSession, number: str) -> Order | None:
-    return await session.scalar(select(Order).where(Order.number == number).options(*_with_details()))
+    return await session.scalar(select(Order).where(Order.number == number).options(*detail_options()))
 
 
 async def upsert_order(session: AsyncSession, *, number: str, data: OrderIn) -> UpsertResult:

@@ -1,0 +1,42 @@
+"""Rasa's REST channel: the turn completes before the answer, which carries the bot's replies."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request
+
+from api.deps import AppSettings
+from api.runtime import get_runtime
+from bot.channels.rest import RestChannel, RestMessageIn
+
+router = APIRouter(prefix="/webhooks/rest", tags=["channels"])
+channel = RestChannel()
+
+
+@router.get("/", summary="REST channel health")
+async def rest_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.post("/webhook", summary="Send a message, get the bot's replies", responses={401: {}, 503: {}})
+async def rest_webhook(
+    body: RestMessageIn,
+    request: Request,
+    settings: AppSettings,
+    authorization: Annotated[str | None, Header()] = None,
+) -> list[dict[str, Any]]:
+    if settings.rest_token is not None:
+        expected = f"Bearer {settings.rest_token.get_secret_value()}".encode()
+        if not hmac.compare_digest((authorization or "").encode(), expected):
+            raise HTTPException(status_code=401, detail="missing or wrong REST token")
+    runtime = get_runtime(request)
+    inbound = channel.parse(body)
+    async with (
+        runtime.locks.hold(f"{inbound.channel}:{inbound.external_user_id}"),
+        request.app.state.sessionmaker() as session,
+        session.begin(),
+    ):
+        result = await runtime.conversations.process(session, inbound, deliver_via_outbox=False)
+    return channel.render(body.sender, [message for _, message in result.replies])

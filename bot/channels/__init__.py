@@ -1,0 +1,1 @@
+"""Channel adapters: one package per channel behind the interface in ``base.py``."""

@@ -1,0 +1,61 @@
+"""The REST channel adapter: Rasa's ``{sender, message, metadata}`` in, ``[{recipient_id, text, buttons}]`` out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bot.channels.base import InboundMessage
+from bot.dialogue.responses import BotMessage
+from bot.storage.base import utcnow
+
+NAME = "rest"
+
+
+class RestMessageIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # Rasa clients send extra keys such as input_channel
+
+    sender: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    message: Annotated[str, StringConstraints(max_length=10_000)]
+    metadata: Annotated[dict[str, Any], Field(max_length=50)] = {}
+
+
+class RestChannel:
+    name = NAME
+
+    def parse(self, body: RestMessageIn) -> InboundMessage:
+        message_id = body.metadata.get("message_id")
+        return InboundMessage(
+            channel=NAME,
+            external_user_id=body.sender,
+            external_message_id=str(message_id) if message_id else uuid.uuid4().hex,
+            text=body.message,
+            sent_at=utcnow(),
+            metadata={k: v for k, v in body.metadata.items() if isinstance(k, str)},
+        )
+
+    @staticmethod
+    def render(recipient_id: str, messages: list[BotMessage]) -> list[dict[str, Any]]:
+        """As Rasa's CollectingOutputChannel: text without buttons is split on blank lines."""
+        out: list[dict[str, Any]] = []
+        for message in messages:
+            if message.buttons:
+                out.append(
+                    {
+                        "recipient_id": recipient_id,
+                        "text": message.text or "",
+                        "buttons": [{"title": b["title"], "payload": b["payload"]} for b in message.buttons],
+                    }
+                )
+            elif message.text:
+                out += [
+                    {"recipient_id": recipient_id, "text": part}
+                    for part in message.text.strip().split("\n\n")
+                ]
+            if message.image:
+                out.append({"recipient_id": recipient_id, "image": message.image})
+            if message.custom:
+                out.append({"recipient_id": recipient_id, "custom": message.custom})
+        return out

@@ -1,0 +1,205 @@
+"""One inbound message, end to end (DESIGN §2 steps 2–7): dedupe, identity, conversation, NLU,
+dialogue, stored replies. The caller holds the conversation's lock and commits once afterwards."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.context import TurnContext, bind_turn
+from bot.channels.base import InboundMessage
+from bot.config import Settings
+from bot.dialogue.engine import ActionFailed, DialogueEngine, TurnInput
+from bot.dialogue.payloads import parse_payload
+from bot.dialogue.responses import BotMessage
+from bot.dialogue.store import load_tracker, save_new_events
+from bot.dialogue.tracker import Tracker, action_event, event, slot_event
+from bot.services import conversations, handoff, identity
+from bot.storage.base import utcnow
+from bot.storage.models import Conversation, ConversationStatus, Identity, Message, TrackerEvent
+
+log = logging.getLogger("pishkhan.dialogue")
+EMPTY_PARSE = {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "entities": [], "intent_ranking": []}
+
+
+class Parser(Protocol):
+    def parse(self, text: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class TurnResult:
+    conversation: Conversation | None
+    identity: Identity | None
+    inbound: Message | None
+    replies: list[tuple[Message, BotMessage]] = field(default_factory=list)
+    duplicate: bool = False
+    silent: bool = False  # an agent holds the conversation
+
+
+class ConversationRuntime:
+    def __init__(self, engine: DialogueEngine, nlu: Parser, settings: Settings) -> None:
+        self.engine, self.nlu, self.settings = engine, nlu, settings
+        self.memory_slots = tuple(s.strip() for s in settings.memory_slots.split(",") if s.strip())
+
+    def understand(self, text: str | None) -> dict[str, Any]:
+        if not text or not text.strip():
+            return {"text": text or "", **EMPTY_PARSE}
+        return parse_payload(text, self.engine.domain.intents) or self.nlu.parse(text)
+
+    async def process(
+        self, session: AsyncSession, inbound: InboundMessage, *, deliver_via_outbox: bool
+    ) -> TurnResult:
+        found = await identity.resolve_identity(
+            session,
+            channel=inbound.channel,
+            external_id=inbound.external_user_id,
+            display_name=inbound.display_name,
+        )
+        conversation = await conversations.open_conversation(session, found)
+        stored = await conversations.store_inbound(
+            session,
+            conversation,
+            external_message_id=inbound.external_message_id,
+            text=inbound.text,
+            payload=inbound.payload,
+            sent_at=inbound.sent_at,
+        )
+        if stored is None:
+            return TurnResult(conversation, found, None, duplicate=True)
+        if conversation.status in (ConversationStatus.PENDING, ConversationStatus.OPEN):
+            return TurnResult(conversation, found, stored, silent=True)
+        parse = self.understand(inbound.text)
+        conversations.record_understanding(stored, parse)
+        tracker = await self._tracker(session, conversation)
+        context = TurnContext(
+            session=session,
+            settings=self.settings,
+            customer_id=found.customer_id,
+            conversation_id=conversation.id,
+            identity_id=found.id,
+            channel=inbound.channel,
+        )
+        turn = TurnInput(
+            text=inbound.text or "",
+            parse_data=parse,
+            channel=inbound.channel,
+            message_id=str(stored.id),
+            metadata=inbound.metadata,
+        )
+        with bind_turn(context):
+            try:
+                messages = await self.engine.handle(tracker, turn)
+            except ActionFailed as failure:
+                messages = await self._hand_over_after_error(
+                    session, conversation, tracker, failure, inbound.channel
+                )
+        await save_new_events(session, conversation, tracker)
+        replies = []
+        for message in messages:
+            replies.append(
+                (
+                    await conversations.store_outbound(
+                        session,
+                        conversation,
+                        text=message.text,
+                        payload=_payload(message),
+                        target=inbound.external_user_id,
+                        deliver_via_outbox=deliver_via_outbox,
+                    ),
+                    message,
+                )
+            )
+        return TurnResult(conversation, found, stored, replies)
+
+    async def _tracker(self, session: AsyncSession, conversation: Conversation) -> Tracker:
+        tracker = await load_tracker(session, conversation, self.engine.domain)
+        if not _session_expired(tracker, self.engine.domain.session_expiration_minutes):
+            return tracker
+        carried = {k: v for k, v in tracker.slots.items() if k in self.memory_slots and v is not None}
+        if not carried:
+            carried = await self._remembered(session, conversation)
+        tracker.add_all(
+            [
+                action_event("action_session_start"),
+                event("session_started"),
+                *(slot_event(k, v) for k, v in carried.items()),
+                action_event("action_listen"),
+            ]
+        )
+        return tracker
+
+    async def _remembered(self, session: AsyncSession, conversation: Conversation) -> dict[str, Any]:
+        """What a verified customer told the bot on their other conversations (any channel)."""
+        verified = await session.scalar(
+            select(Identity.id)
+            .where(Identity.customer_id == conversation.customer_id, Identity.verified.is_(True))
+            .limit(1)
+        )
+        if verified is None:
+            return {}
+        rows = await session.scalars(
+            select(TrackerEvent.data)
+            .join(Conversation, Conversation.id == TrackerEvent.conversation_id)
+            .where(
+                Conversation.customer_id == conversation.customer_id,
+                Conversation.id != conversation.id,
+                TrackerEvent.type == "slot",
+            )
+            .order_by(TrackerEvent.id.desc())
+            .limit(200)
+        )
+        remembered: dict[str, Any] = {}
+        for data in rows:
+            if data.get("name") in self.memory_slots and data.get("value") is not None:
+                remembered.setdefault(data["name"], data["value"])
+        return remembered
+
+    async def _hand_over_after_error(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        tracker: Tracker,
+        failure: ActionFailed,
+        channel: str,
+    ) -> list[BotMessage]:
+        log.error("handing conversation %s over after %s failed", conversation.id, failure.action)
+        await handoff.do_handoff(session, conversation, reason=handoff.HandoffReason.ACTION_ERROR)
+        tracker.add_all([event("active_loop", name=None), slot_event("requested_slot", None)])
+        messages = self.engine.utter({"response": "utter_handoff_error"}, tracker, channel)
+        tracker.add(action_event("action_listen"))
+        return messages
+
+
+def _session_expired(tracker: Tracker, minutes: float) -> bool:
+    if not tracker.events:
+        return True
+    if minutes <= 0:
+        return False
+    last = max((e.get("timestamp") or 0 for e in tracker.events if e.get("event") == "user"), default=None)
+    if last is None:
+        return False
+    return datetime.fromtimestamp(last).astimezone() < datetime.now().astimezone() - timedelta(
+        minutes=minutes
+    )
+
+
+def _payload(message: BotMessage) -> dict[str, Any] | None:
+    payload = {
+        k: v
+        for k, v in {
+            "buttons": message.buttons,
+            "custom": message.custom,
+            "image": message.image,
+            "response": message.response,
+        }.items()
+        if v
+    }
+    return payload or None
+
+
+__all__ = ["ConversationRuntime", "TurnResult", "utcnow"]

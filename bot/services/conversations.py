@@ -1,0 +1,131 @@
+"""Conversations and their messages: open the thread, store what came in and what goes out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.base import utcnow
+from bot.storage.models import (
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    Direction,
+    Identity,
+    Message,
+    Outbox,
+    OutboxKind,
+    Sender,
+)
+
+
+async def open_conversation(session: AsyncSession, identity: Identity) -> Conversation:
+    """The identity's current conversation on its channel, or a new one once the last was resolved."""
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(Conversation.identity_id == identity.id, Conversation.status != ConversationStatus.RESOLVED)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is None:
+        conversation = Conversation(
+            customer_id=identity.customer_id,
+            identity_id=identity.id,
+            channel=identity.channel,
+            status=ConversationStatus.BOT,
+        )
+        session.add(conversation)
+        await session.flush()
+    elif conversation.customer_id != identity.customer_id:  # the identity was linked to another customer
+        conversation.customer_id = identity.customer_id
+    return conversation
+
+
+async def store_inbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    external_message_id: str,
+    text: str | None,
+    payload: dict[str, Any] | None,
+    sent_at: datetime | None = None,
+) -> Message | None:
+    """Store a customer's message; None when this (channel, message id) was stored before (a redelivery)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = (
+        insert(Message)
+        .values(
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            direction=Direction.IN,
+            sender=Sender.CUSTOMER,
+            text=text,
+            payload=payload,
+            external_message_id=external_message_id,
+            delivery_status=DeliveryStatus.RECEIVED,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_message_id"])
+        .returning(Message)
+    )
+    message = await session.scalar(statement, execution_options={"populate_existing": True})
+    if message is not None:
+        conversation.last_message_at = now
+    return message
+
+
+async def store_outbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    text: str | None,
+    payload: dict[str, Any] | None,
+    sender: Sender = Sender.BOT,
+    agent_id: int | None = None,
+    target: str,
+    deliver_via_outbox: bool = True,
+) -> Message:
+    """Store a message to the customer and, unless the channel answers in-line, queue it in the outbox."""
+    message = Message(
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        direction=Direction.OUT,
+        sender=sender,
+        agent_id=agent_id,
+        text=text,
+        payload=payload,
+        delivery_status=DeliveryStatus.PENDING if deliver_via_outbox else DeliveryStatus.SENT,
+    )
+    session.add(message)
+    await session.flush()
+    if deliver_via_outbox:
+        session.add(
+            Outbox(
+                kind=OutboxKind.MESSAGE,
+                channel=conversation.channel,
+                target=target,
+                ordering_key=f"{conversation.channel}:{target}",
+                conversation_id=conversation.id,
+                message_id=message.id,
+                body={"text": text, **(payload or {})},
+            )
+        )
+    conversation.last_message_at = utcnow()
+    return message
+
+
+def record_understanding(message: Message, parse: dict[str, Any]) -> None:
+    """Keep what the bot understood next to the customer's words (shown to agents)."""
+    intent = parse.get("intent") or {}
+    message.intent = intent.get("name")
+    message.confidence = intent.get("confidence")
+    message.entities = {
+        "entities": [
+            {k: e.get(k) for k in ("entity", "value", "start", "end")} for e in parse.get("entities") or []
+        ]
+    }
