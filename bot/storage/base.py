@@ -21,7 +21,7 @@ NAMING_CONVENTION = {
 
 # BIGINT primary keys on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-JsonValue = JSON().with_variant(JSONB(), "postgresql")
+JsonValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")  # None is SQL NULL
 
 
 class UTCDateTime(TypeDecorator[datetime]):
