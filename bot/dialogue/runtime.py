@@ -20,8 +20,15 @@ from bot.dialogue.responses import BotMessage
 from bot.dialogue.store import load_tracker, save_new_events
 from bot.dialogue.tracker import Tracker, action_event, event, slot_event
 from bot.services import conversations, handoff, identity
-from bot.storage.base import utcnow
-from bot.storage.models import Conversation, ConversationStatus, Identity, Message, TrackerEvent
+from bot.storage.models import (
+    Conversation,
+    ConversationStatus,
+    Identity,
+    Message,
+    TrackerEvent,
+    VerificationMethod,
+)
+from bot.text.phone import InvalidPhone
 
 log = logging.getLogger("pishkhan.dialogue")
 EMPTY_PARSE = {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "entities": [], "intent_ranking": []}
@@ -71,11 +78,23 @@ class ConversationRuntime:
         )
         if stored is None:
             return TurnResult(conversation, found, None, duplicate=True)
+        verified_now = await self._apply_claim(
+            session, found, conversation, (inbound.payload or {}).get("verify")
+        )
         if conversation.status in (ConversationStatus.PENDING, ConversationStatus.OPEN):
             return TurnResult(conversation, found, stored, silent=True)
-        parse = self.understand(inbound.text)
-        conversations.record_understanding(stored, parse)
         tracker = await self._tracker(session, conversation)
+        if verified_now and not (inbound.text or "").strip():
+            # a shared contact or a shop login, without words: confirm, and carry on with the task if any
+            parse = {
+                "text": "",
+                "intent": {"name": "inform", "confidence": 1.0},
+                "entities": [],
+                "intent_ranking": [],
+            }
+        else:
+            parse = self.understand(inbound.text)
+        conversations.record_understanding(stored, parse)
         context = TurnContext(
             session=session,
             settings=self.settings,
@@ -115,6 +134,37 @@ class ConversationRuntime:
                 )
             )
         return TurnResult(conversation, found, stored, replies)
+
+    async def _apply_claim(
+        self, session: AsyncSession, found: Identity, conversation: Conversation, claim: dict[str, Any] | None
+    ) -> bool:
+        """Apply a verification the channel adapter has already checked (a Telegram contact of the sender
+        themselves, a shop-signed widget token). Returns whether this message verified the customer."""
+        if not claim or found.verified:
+            return False
+        try:
+            if claim.get("method") == VerificationMethod.TELEGRAM_CONTACT and claim.get("phone"):
+                await identity.verify_with_phone(
+                    session, identity=found, phone=claim["phone"], method=VerificationMethod.TELEGRAM_CONTACT
+                )
+            elif claim.get("method") == VerificationMethod.SHOP_TOKEN and claim.get("shop_user_id"):
+                await identity.verify_shop_account(
+                    session, identity=found, shop_user_id=str(claim["shop_user_id"])
+                )
+            else:
+                return False
+        except (identity.IdentityConflict, InvalidPhone) as exc:
+            log.warning("verification claim not applied: %s", type(exc).__name__)
+            return False
+        conversation.customer_id = found.customer_id
+        return True
+
+    async def _confirm_verification(self, tracker: Tracker, turn: TurnInput) -> list[BotMessage]:
+        confirmed = self.engine.utter({"response": "utter_verified"}, tracker, turn.channel)
+        if tracker.slots.get("task"):
+            return confirmed + await self.engine.handle(tracker, turn)
+        tracker.add(action_event("action_listen"))
+        return confirmed
 
     async def _tracker(self, session: AsyncSession, conversation: Conversation) -> Tracker:
         tracker = await load_tracker(session, conversation, self.engine.domain)
@@ -200,6 +250,3 @@ def _payload(message: BotMessage) -> dict[str, Any] | None:
         if v
     }
     return payload or None
-
-
-__all__ = ["ConversationRuntime", "TurnResult", "utcnow"]

@@ -28,6 +28,7 @@ __all__ = [
     "unmerge",
     "verify_identity",
     "verify_with_email",
+    "verify_shop_account",
     "verify_with_phone",
 ]
 
@@ -236,6 +237,11 @@ async def verify_with_email(
     return await _verify_with(session, identity, IdentityKind.EMAIL, email.strip().lower(), method)
 
 
+async def verify_shop_account(session: AsyncSession, *, identity: Identity, shop_user_id: str) -> Identity:
+    """The shop vouched (a signed widget token) that this visitor is its logged-in user ``shop_user_id``."""
+    return await _verify_with(session, identity, IdentityKind.SHOP, shop_user_id, VerificationMethod.SHOP_TOKEN)
+
+
 async def _verify_with(
     session: AsyncSession, identity: Identity, kind: IdentityKind, value: str, method: VerificationMethod
 ) -> Identity:
@@ -246,7 +252,7 @@ async def _verify_with(
         session, customer_id=identity.customer_id, channel=kind, external_id=value, method=method
     )
     customer = await session.get(Customer, identity.customer_id)
-    if customer is not None and getattr(customer, kind.value) is None:
+    if customer is not None and kind in (IdentityKind.PHONE, IdentityKind.EMAIL) and getattr(customer, kind.value) is None:
         setattr(customer, kind.value, value)
     return await verify_identity(session, identity=identity, customer_id=identity.customer_id, method=method)
 
