@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health, nlu, v1
+from api import health, nlu, public, v1
+from api.background import background
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
 from api.runtime import Runtime, load_runtime
@@ -29,7 +30,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.runtime is None and app.state.load_conversations:
         app.state.runtime = load_runtime(settings)
     try:
-        yield
+        async with background(app):
+            yield
     finally:
         await engine.dispose()
 
@@ -55,4 +57,5 @@ def create_app(
     app.include_router(v1.router)
     app.include_router(nlu.router)
     app.include_router(rest.router)
+    app.include_router(public.router)
     return app

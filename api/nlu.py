@@ -20,4 +20,5 @@ class ParseIn(BaseModel):
 
 @router.post("/model/parse", summary="Parse a message as Rasa does", responses={503: {}})
 async def parse(body: ParseIn, request: Request) -> dict[str, Any]:
-    return get_runtime(request).nlu.parse(body.text)
+    """As Rasa: a ``/intent{"entity": "value"}`` button payload is read directly, other text by the model."""
+    return get_runtime(request).conversations.understand(body.text)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 
+from api.background import publish_turn
 from api.deps import AppSettings
 from api.runtime import get_runtime
 from bot.channels.rest import RestChannel, RestMessageIn
@@ -39,4 +40,5 @@ async def rest_webhook(
         session.begin(),
     ):
         result = await runtime.conversations.process(session, inbound, deliver_via_outbox=False)
+    await publish_turn(request.app.state.bus, result)
     return channel.render(body.sender, [message for _, message in result.replies])
