@@ -31,7 +31,7 @@ class MessagePlan:
     payload: dict[str, Any] | None = None
     intent: str | None = None
     confidence: float | None = None
-    entities: dict[str, Any] | None = None  # as services.conversations.record_understanding keeps them
+    entities: dict[str, Any] | None = None  # as services.conversations.understood_fields keeps them
     external_id: str = ""
 
 

@@ -31,7 +31,6 @@ from bot.storage.models import (
 from bot.text.phone import InvalidPhone
 
 log = logging.getLogger("pishkhan.dialogue")
-EMPTY_PARSE = {"intent": {"name": "nlu_fallback", "confidence": 1.0}, "entities": [], "intent_ranking": []}
 
 
 class Parser(Protocol):
@@ -54,9 +53,8 @@ class ConversationRuntime:
         self.memory_slots = tuple(s.strip() for s in settings.memory_slots.split(",") if s.strip())
 
     def understand(self, text: str | None) -> dict[str, Any]:
-        if not text or not text.strip():
-            return {"text": text or "", **EMPTY_PARSE}
-        return parse_payload(text, self.engine.domain.intents) or self.nlu.parse(text)
+        """A button payload as Rasa reads it, else the NLU model's parse (intent null for empty text)."""
+        return parse_payload(text or "", self.engine.domain.intents) or self.nlu.parse(text or "")
 
     async def process(
         self, session: AsyncSession, inbound: InboundMessage, *, deliver_via_outbox: bool
@@ -68,6 +66,7 @@ class ConversationRuntime:
             display_name=inbound.display_name,
         )
         conversation = await conversations.open_conversation(session, found)
+        parse = self.understand(inbound.text)  # before storing, so the row is written once, understood
         stored = await conversations.store_inbound(
             session,
             conversation,
@@ -75,6 +74,7 @@ class ConversationRuntime:
             text=inbound.text,
             payload=inbound.payload,
             sent_at=inbound.sent_at,
+            understanding=parse,
         )
         if stored is None:
             return TurnResult(conversation, found, None, duplicate=True)
@@ -92,9 +92,6 @@ class ConversationRuntime:
                 "entities": [],
                 "intent_ranking": [],
             }
-        else:
-            parse = self.understand(inbound.text)
-        conversations.record_understanding(stored, parse)
         context = TurnContext(
             session=session,
             settings=self.settings,

@@ -53,13 +53,16 @@ async def store_inbound(
     text: str | None,
     payload: dict[str, Any] | None,
     sent_at: datetime | None = None,
+    understanding: dict[str, Any] | None = None,
 ) -> Message | None:
-    """Store a customer's message; None when this (channel, message id) was stored before (a redelivery)."""
+    """Store a customer's message with what the bot understood of it (shown to agents); None when this
+    (channel, message id) was stored before (a redelivery)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     statement = (
         insert(Message)
         .values(
+            **understood_fields(understanding or {}),
             conversation_id=conversation.id,
             channel=conversation.channel,
             direction=Direction.IN,
@@ -115,17 +118,17 @@ async def store_outbound(
                 body={"text": text, **(payload or {})},
             )
         )
-    conversation.last_message_at = utcnow()
     return message
 
 
-def record_understanding(message: Message, parse: dict[str, Any]) -> None:
-    """Keep what the bot understood next to the customer's words (shown to agents)."""
+def understood_fields(parse: dict[str, Any]) -> dict[str, Any]:
+    """The intent, confidence and entities of a Rasa parse, as Message columns."""
     intent = parse.get("intent") or {}
-    message.intent = intent.get("name")
-    message.confidence = intent.get("confidence")
-    message.entities = {
-        "entities": [
-            {k: e.get(k) for k in ("entity", "value", "start", "end")} for e in parse.get("entities") or []
-        ]
+    entities = [
+        {k: e.get(k) for k in ("entity", "value", "start", "end")} for e in parse.get("entities") or []
+    ]
+    return {
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "entities": {"entities": entities} if entities else None,
     }

@@ -5,6 +5,8 @@ Services flush, never commit: the caller owns the transaction.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +29,13 @@ __all__ = [
     "resolve_identity",
     "unmerge",
     "verify_identity",
-    "verify_with_email",
     "verify_shop_account",
+    "verify_with_email",
     "verify_with_phone",
 ]
+
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 class IdentityConflict(Exception):
@@ -72,7 +77,9 @@ async def resolve_identity(
     identity = await find_identity(session, channel=channel, external_id=external_id)
     if identity is None:
         identity = await _create_with_customer(session, channel, external_id, display_name)
-    identity.last_seen_at = utcnow()
+    now = utcnow()
+    if identity.last_seen_at is None or now - identity.last_seen_at > LAST_SEEN_RESOLUTION:
+        identity.last_seen_at = now  # not on every message: one write saved per turn
     if display_name and not identity.display_name:
         identity.display_name = display_name
     return identity
@@ -239,7 +246,9 @@ async def verify_with_email(
 
 async def verify_shop_account(session: AsyncSession, *, identity: Identity, shop_user_id: str) -> Identity:
     """The shop vouched (a signed widget token) that this visitor is its logged-in user ``shop_user_id``."""
-    return await _verify_with(session, identity, IdentityKind.SHOP, shop_user_id, VerificationMethod.SHOP_TOKEN)
+    return await _verify_with(
+        session, identity, IdentityKind.SHOP, shop_user_id, VerificationMethod.SHOP_TOKEN
+    )
 
 
 async def _verify_with(
@@ -252,7 +261,11 @@ async def _verify_with(
         session, customer_id=identity.customer_id, channel=kind, external_id=value, method=method
     )
     customer = await session.get(Customer, identity.customer_id)
-    if customer is not None and kind in (IdentityKind.PHONE, IdentityKind.EMAIL) and getattr(customer, kind.value) is None:
+    if (
+        customer is not None
+        and kind in (IdentityKind.PHONE, IdentityKind.EMAIL)
+        and getattr(customer, kind.value) is None
+    ):
         setattr(customer, kind.value, value)
     return await verify_identity(session, identity=identity, customer_id=identity.customer_id, method=method)
 
