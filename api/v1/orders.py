@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 
+from actions.formatting import order_fields
 from api.deps import Session, ShopKey
 from api.v1.schemas import OrderOut
-from bot.services import orders
+from bot.dialogue.responses import render
+from bot.services import notifications, orders
 from bot.services.order_data import OrderIn, OrderNumberError, normalize_order_number
+from bot.storage.models import Order
 
 router = APIRouter(tags=["orders"])
 
@@ -30,12 +34,32 @@ def _number(raw: str) -> str:
     responses={201: {"description": "Created"}, 401: {}, 413: {}, 422: {}},
 )
 async def put_order(
-    number: NumberParam, body: OrderIn, session: Session, _: ShopKey, response: Response
+    number: NumberParam, body: OrderIn, session: Session, _: ShopKey, response: Response, request: Request
 ) -> OrderOut:
+    """Shipped or delivered for the first time: the customer is told once, on the channel they used last."""
     result = await orders.upsert_order(session, number=_number(number), data=body)
+    if notifications.needs_notice(result.order, result.previous_status):
+        await notifications.notify_order_update(
+            session, order=result.order, text_for=notice_text(request, result.order)
+        )
     if result.created:
         response.status_code = 201
     return OrderOut.model_validate(result.order)
+
+
+def notice_text(request: Request, order: Order) -> Callable[[str], str | None]:
+    runtime = getattr(request.app.state, "runtime", None)
+
+    def text_for(channel: str) -> str | None:
+        if runtime is None:
+            return None
+        domain = runtime.conversations.engine.domain
+        rendered = render(
+            domain, {"response": f"utter_notify_{order.status}", **order_fields(order)}, channel, {}
+        )
+        return rendered.text if rendered else None
+
+    return text_for
 
 
 @router.get(
