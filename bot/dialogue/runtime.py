@@ -15,6 +15,7 @@ from actions.context import TurnContext, bind_turn
 from bot.channels.base import InboundMessage
 from bot.config import Settings
 from bot.dialogue.engine import ActionFailed, DialogueEngine, TurnInput
+from bot.dialogue.locks import lock_across_workers
 from bot.dialogue.payloads import parse_payload
 from bot.dialogue.responses import BotMessage
 from bot.dialogue.store import load_tracker, save_new_events
@@ -59,6 +60,7 @@ class ConversationRuntime:
     async def process(
         self, session: AsyncSession, inbound: InboundMessage, *, deliver_via_outbox: bool
     ) -> TurnResult:
+        await lock_across_workers(session, f"{inbound.channel}:{inbound.external_user_id}")
         found = await identity.resolve_identity(
             session,
             channel=inbound.channel,
