@@ -1,0 +1,46 @@
+"""Delivery of everything in the outbox: chat messages, shop events, SMS and email (DESIGN §2 step 7).
+
+Channel adapters plug in with ``register_sender(channel, sender)``: a sender is
+``async def sender(item: OutboxItem) -> Delivered | RetryAfter | None`` making one attempt, raising
+``TransientError`` or ``PermanentError`` when it did not work. ``OutboxSender`` does the rest.
+"""
+
+from bot.delivery.base import (
+    Delivered,
+    DeliveryError,
+    OutboxItem,
+    PermanentError,
+    RetryAfter,
+    Sender,
+    SenderRegistry,
+    TransientError,
+    parse_retry_after,
+    register_sender,
+    senders,
+    unregister_sender,
+)
+from bot.delivery.claims import Outcome
+from bot.delivery.retry import DEFAULT_POLICIES, RetryPolicy
+from bot.delivery.wakeup import nudge_all
+from bot.delivery.worker import OutboxSender, run_standalone
+
+__all__ = [
+    "DEFAULT_POLICIES",
+    "Delivered",
+    "DeliveryError",
+    "OutboxItem",
+    "OutboxSender",
+    "Outcome",
+    "PermanentError",
+    "RetryAfter",
+    "RetryPolicy",
+    "Sender",
+    "SenderRegistry",
+    "TransientError",
+    "nudge_all",
+    "parse_retry_after",
+    "register_sender",
+    "run_standalone",
+    "senders",
+    "unregister_sender",
+]
