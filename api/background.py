@@ -14,9 +14,12 @@ from fastapi import FastAPI
 
 from bot.channels.inbound import InboundWorker
 from bot.channels.registry import ChannelContext, build_channels
-from bot.delivery import OutboxSender, SenderRegistry
+from bot.delivery import OutboxItem, OutboxSender, Outcome, SenderRegistry
+from bot.delivery.worker import OnRecorded
 from bot.dialogue.runtime import TurnResult
 from bot.events import EventBus, make_bus
+from bot.observability import Metrics
+from bot.storage.models import OutboxKind, OutboxStatus
 
 log = logging.getLogger("pishkhan")
 
@@ -33,6 +36,27 @@ async def publish_turn(bus: EventBus, result: TurnResult) -> None:
     }
     await bus.publish(f"conversation:{conversation.id}", {"type": "conversation.updated", **data})
     await bus.publish("console", {"type": "conversation.updated", **data})
+
+
+def delivery_publisher(bus: EventBus, metrics: Metrics | None) -> OnRecorded:
+    """After the outbox records an attempt at a chat message: the console shows sent / failed and why."""
+
+    async def on_recorded(item: OutboxItem, outcome: Outcome) -> None:
+        if outcome.status == OutboxStatus.FAILED and metrics is not None:
+            metrics.delivery_failures.labels(channel=item.channel, final="yes").inc()
+        if item.kind != OutboxKind.MESSAGE or item.conversation_id is None:
+            return
+        event = {
+            "type": "message.delivery",
+            "conversation_id": item.conversation_id,
+            "message_id": item.message_id,
+            "status": str(outcome.status),
+            "error": outcome.error,
+        }
+        await bus.publish(f"conversation:{item.conversation_id}", event)
+        await bus.publish("console", event)
+
+    return on_recorded
 
 
 @asynccontextmanager
@@ -68,7 +92,12 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
         if plugin.sender is not None:
             registry.register(plugin.name, plugin.sender)
         tasks += [asyncio.create_task(task(), name=f"pishkhan-{plugin.name}") for task in plugin.tasks]
-    app.state.outbox_sender = OutboxSender(app.state.sessionmaker, settings, registry=registry)
+    app.state.outbox_sender = OutboxSender(
+        app.state.sessionmaker,
+        settings,
+        registry=registry,
+        on_recorded=delivery_publisher(bus, getattr(app.state, "metrics", None)),
+    )
     await app.state.outbox_sender.start()
     try:
         yield

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.console_cli import agents_app
+from bot.nlu.cli import nlu_app
 
 app = typer.Typer(
     help="Pishkhan: omnichannel Persian customer-support bot.",
@@ -19,6 +21,12 @@ app = typer.Typer(
 )
 orders_app = typer.Typer(help="The shop's orders.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
+outbox_app = typer.Typer(
+    help="The outbox: replies, shop events, SMS and email on their way out.", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(agents_app, name="agents")
+app.add_typer(nlu_app, name="nlu")
 
 
 def fail(reason: str, code: int = 2) -> typer.Exit:
@@ -115,6 +123,29 @@ def orders_import(
     )
     if report.errors:
         raise typer.Exit(1)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Rows by kind and status."""
+    from bot.delivery import queue
+
+    settings = settings_or_exit()
+    for kind, by_status in sorted(asyncio.run(queue.status(settings.database_url)).items()):
+        typer.echo(f"{kind:<11} " + "  ".join(f"{s}={n}" for s, n in sorted(by_status.items())))
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Row ids; every failed row when omitted")] = None,
+    kind: Annotated[str | None, typer.Option(help="message, shop_event, sms or email")] = None,
+) -> None:
+    """Send failed rows again, with a fresh count of attempts."""
+    from bot.delivery import queue
+
+    settings = settings_or_exit()
+    count = asyncio.run(queue.retry(settings.database_url, ids=ids or None, kind=kind))
+    typer.echo(f"{count} row(s) queued again")
 
 
 def main() -> None:

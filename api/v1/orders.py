@@ -53,10 +53,9 @@ def notice_text(request: Request, order: Order) -> Callable[[str], str | None]:
     def text_for(channel: str) -> str | None:
         if runtime is None:
             return None
-        domain = runtime.conversations.engine.domain
-        rendered = render(
-            domain, {"response": f"utter_notify_{order.status}", **order_fields(order)}, channel, {}
-        )
+        engine = runtime.conversations.engine
+        message = {"response": f"utter_notify_{order.status}", **order_fields(order)}
+        rendered = render(engine.domain, message, channel, {}, engine.template_globals)
         return rendered.text if rendered else None
 
     return text_for

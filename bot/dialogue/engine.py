@@ -48,6 +48,8 @@ class DialogueEngine:
     def __init__(self, domain: Domain, rules: list[Rule], executor: ActionExecutor) -> None:
         self.domain, self.rules, self.executor = domain, rules, executor
         self.forms = FormRunner(self)
+        # Template variables every response may use (the shop's name…), below slots and action values.
+        self.template_globals: dict[str, Any] = {}
         missing = [
             a
             for a in domain.actions
@@ -163,7 +165,7 @@ class DialogueEngine:
         return messages
 
     def utter(self, message: dict[str, Any], tracker: Tracker, channel: str) -> list[BotMessage]:
-        rendered = render(self.domain, message, channel, tracker.slots)
+        rendered = render(self.domain, message, channel, tracker.slots, self.template_globals)
         if rendered is None:
             return []
         tracker.add(

@@ -51,10 +51,20 @@ def fill(template: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-def render(domain: Domain, message: dict[str, Any], channel: str, slots: dict[str, Any]) -> BotMessage | None:
-    """Turn one rasa-sdk dispatcher message (or a bare response name) into what the customer sees."""
+def render(
+    domain: Domain,
+    message: dict[str, Any],
+    channel: str,
+    slots: dict[str, Any],
+    template_globals: dict[str, Any] | None = None,
+) -> BotMessage | None:
+    """Turn one rasa-sdk dispatcher message (or a bare response name) into what the customer sees.
+
+    Placeholders are filled from the message's own values, then slots, then ``template_globals``."""
     name = message.get("response") or message.get("template")
-    variables = {**slots, **{k: v for k, v in message.items() if k not in _MESSAGE_KEYS}}
+    slot_values = {k: v for k, v in slots.items() if v is not None}
+    extra = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
+    variables = {**(template_globals or {}), **slot_values, **extra}
     result = BotMessage(response=name)
     if name:
         variants = domain.responses.get(name)

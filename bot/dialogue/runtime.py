@@ -4,6 +4,7 @@ dialogue, stored replies. The caller holds the conversation's lock and commits o
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -20,6 +21,8 @@ from bot.dialogue.payloads import parse_payload
 from bot.dialogue.responses import BotMessage
 from bot.dialogue.store import load_tracker, save_new_events
 from bot.dialogue.tracker import Tracker, action_event, event, slot_event
+from bot.observability import Metrics
+from bot.observability import conversation_id as conversation_id_var
 from bot.services import conversations, handoff, identity
 from bot.storage.models import (
     Conversation,
@@ -51,6 +54,8 @@ class TurnResult:
 class ConversationRuntime:
     def __init__(self, engine: DialogueEngine, nlu: Parser, settings: Settings) -> None:
         self.engine, self.nlu, self.settings = engine, nlu, settings
+        self.metrics: Metrics | None = None  # set by the app; the runtime works without it
+        engine.template_globals = {"shop_name": settings.shop_name}
         self.memory_slots = tuple(s.strip() for s in settings.memory_slots.split(",") if s.strip())
 
     def understand(self, text: str | None) -> dict[str, Any]:
@@ -109,13 +114,14 @@ class ConversationRuntime:
             message_id=str(stored.id),
             metadata=inbound.metadata,
         )
-        with bind_turn(context):
-            try:
-                messages = await self.engine.handle(tracker, turn)
-            except ActionFailed as failure:
-                messages = await self._hand_over_after_error(
-                    session, conversation, tracker, failure, inbound.channel
-                )
+        started, status_before = time.perf_counter(), conversation.status
+        token = conversation_id_var.set(conversation.id)
+        try:
+            with bind_turn(context):
+                messages = await self._run_turn(session, conversation, tracker, turn, verified_now)
+        finally:
+            conversation_id_var.reset(token)
+        self._observe(inbound.channel, parse, status_before, conversation, time.perf_counter() - started)
         await save_new_events(session, conversation, tracker)
         replies = []
         for message in messages:
@@ -133,6 +139,38 @@ class ConversationRuntime:
                 )
             )
         return TurnResult(conversation, found, stored, replies)
+
+    async def _run_turn(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        tracker: Tracker,
+        turn: TurnInput,
+        verified_now: bool,
+    ) -> list[BotMessage]:
+        try:
+            if verified_now and not turn.text.strip():
+                return await self._confirm_verification(tracker, turn)
+            return await self.engine.handle(tracker, turn)
+        except ActionFailed as failure:
+            return await self._hand_over_after_error(session, conversation, tracker, failure, turn.channel)
+
+    def _observe(
+        self,
+        channel: str,
+        parse: dict[str, Any],
+        status_before: str,
+        conversation: Conversation,
+        seconds: float,
+    ) -> None:
+        if self.metrics is None:
+            return
+        self.metrics.turns.labels(channel=channel).inc()
+        self.metrics.turn_seconds.labels(channel=channel).observe(seconds)
+        if (parse.get("intent") or {}).get("name") in (None, "nlu_fallback"):
+            self.metrics.nlu_fallbacks.labels(channel=channel).inc()
+        if conversation.status == ConversationStatus.PENDING and status_before != ConversationStatus.PENDING:
+            self.metrics.handoffs.labels(reason=conversation.handoff_reason or "unknown").inc()
 
     async def _apply_claim(
         self, session: AsyncSession, found: Identity, conversation: Conversation, claim: dict[str, Any] | None
