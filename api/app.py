@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import health, nlu, public, v1
+from api import health, nlu, observability, public, v1, webchat
 from api.background import background
+from api.console import pages as console_pages
+from api.console.headers import ConsoleSecurityHeaders
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
+from api.observability import RequestIdMiddleware
 from api.runtime import Runtime, load_runtime
-from api.webhooks import rest
+from api.webhooks import instagram, rest, telegram
 from bot import __version__
 from bot.config import Settings, load_settings
+from bot.observability import Metrics, configure_logging
 from bot.storage.engine import create_engine, make_sessionmaker
 
 log = logging.getLogger("pishkhan")
+STATIC = Path(__file__).parent / "static"  # fonts, console scripts and styles: no CDN
 
 
 @asynccontextmanager
@@ -29,6 +37,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = make_sessionmaker(engine)
     if app.state.runtime is None and app.state.load_conversations:
         app.state.runtime = load_runtime(settings)
+    if app.state.runtime is not None:
+        app.state.runtime.conversations.metrics = app.state.metrics
     try:
         async with background(app):
             yield
@@ -42,6 +52,8 @@ def create_app(
     """The application. ``runtime`` lets tests share one loaded NLU model and dialogue between apps;
     ``load_conversations=False`` serves only the shop API and health."""
     settings = settings or load_settings()
+    if os.environ.get("PISHKHAN_JSON_LOGS"):
+        configure_logging(settings.log_level)
     app = FastAPI(
         title="Pishkhan",
         version=__version__,
@@ -51,11 +63,20 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.load_conversations = load_conversations
+    app.state.metrics = Metrics()
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ConsoleSecurityHeaders)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(v1.router)
     app.include_router(nlu.router)
     app.include_router(rest.router)
+    app.include_router(instagram.router)
+    app.include_router(telegram.router)
     app.include_router(public.router)
+    app.include_router(webchat.router)
+    app.include_router(console_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -61,9 +61,15 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
 ) -> None:
     """Serve the API, webhooks, widget and console."""
+    import os
+    import tempfile
+
     import uvicorn
 
     settings = settings_or_exit()
+    os.environ["PISHKHAN_JSON_LOGS"] = "1"  # every worker process logs JSON lines (see api.app)
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pishkhan-metrics-")
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -71,6 +77,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=None,
         proxy_headers=True,
     )
 
