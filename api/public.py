@@ -28,6 +28,8 @@ from bot.text.jalali import format_date, format_datetime
 from bot.text.money import format_number
 
 router = APIRouter(include_in_schema=False)
+# The app's own fonts (/static), relative to each page, so a path prefix in front of the app still works.
+INVOICE_STATIC, EXPORT_STATIC = "../static", "../../static"
 TEMPLATES = Path(__file__).parent / "templates"
 PRINT_SCRIPT = 'document.getElementById("print").addEventListener("click", function () { window.print(); });'
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(PRINT_SCRIPT.encode()).digest()).decode()
@@ -38,7 +40,7 @@ PRIVATE = {
     "X-Robots-Tag": "noindex, nofollow",
 }
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; "
     f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 ERRORS = {  # what went wrong: (status, title, explanation)
@@ -70,9 +72,9 @@ async def invoice_page(token: str, session: Session, settings: AppSettings) -> R
     try:
         invoice = await invoices.access_invoice(session, settings, token=token)
     except LinkError as exc:
-        return error_page(_link_problem(exc), settings.shop_name)
+        return error_page(_link_problem(exc), settings.shop_name, static=INVOICE_STATIC)
     except LookupError:
-        return error_page("no_invoice", settings.shop_name)
+        return error_page("no_invoice", settings.shop_name, static=INVOICE_STATIC)
     return HTMLResponse(
         render_invoice(invoice, shop_name=settings.shop_name),
         headers={**PRIVATE, "Content-Security-Policy": PAGE_POLICY},
@@ -84,9 +86,9 @@ async def privacy_export(token: str, session: Session, settings: AppSettings) ->
     try:
         data = await privacy.access_export(session, settings, token=token)
     except LinkError as exc:
-        return error_page(_link_problem(exc), settings.shop_name)
+        return error_page(_link_problem(exc), settings.shop_name, static=EXPORT_STATIC)
     except LookupError:
-        return error_page("erased", settings.shop_name)
+        return error_page("erased", settings.shop_name, static=EXPORT_STATIC)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     filename = f"my-data-{utcnow():%Y%m%d}.json"
     return Response(
@@ -125,12 +127,15 @@ def render_invoice(invoice: Invoice, *, shop_name: str) -> str:
         total=format_number(invoice.total),
         issued=format_datetime(utcnow()),
         script=PRINT_SCRIPT,
+        static=INVOICE_STATIC,
     )
 
 
-def error_page(problem: str, shop_name: str) -> HTMLResponse:
+def error_page(problem: str, shop_name: str, *, static: str) -> HTMLResponse:
     status, title, message = ERRORS[problem]
-    page = _template("link_error.html").substitute(title=title, message=message, shop=_e(shop_name))
+    page = _template("link_error.html").substitute(
+        title=title, message=message, shop=_e(shop_name), static=static
+    )
     return HTMLResponse(page, status_code=status, headers={**PRIVATE, "Content-Security-Policy": PAGE_POLICY})
 
 
