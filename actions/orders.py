@@ -90,7 +90,7 @@ class ActionTrackOrder(Action):
             dispatcher.utter_message(response="utter_order_status", **order_fields(active[0]))
             return [SlotSet("order_id", active[0].number), SlotSet("task", "track")]
         buttons = [
-            {"title": to_persian_digits(o.number), "payload": payload_for("choose", order_id=o.number)}
+            {"title": to_persian_digits(o.number), "payload": payload_for("track_order", order_id=o.number)}
             for o in recent
         ]
         dispatcher.utter_message(

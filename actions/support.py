@@ -65,10 +65,24 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reason = tracker.get_slot("handoff_reason") or (
-            handoff.HandoffReason.COMPLAINT if intent == "complaint" else handoff.HandoffReason.REQUESTED
-        )
+        if intent == "complaint":
+            reason = handoff.HandoffReason.COMPLAINT
+        else:  # a flow that just refused ("not eligible…") offers a person with its own reason
+            reason = reason_set_last_turn(tracker) or handoff.HandoffReason.REQUESTED
         return await hand_over(dispatcher, tracker, reason)
+
+
+def reason_set_last_turn(tracker: Tracker) -> str | None:
+    """``handoff_reason`` as the bot's previous turn set it; an older value is stale."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return None
+        elif event.get("event") == "slot" and event.get("name") == "handoff_reason" and users == 1:
+            return event.get("value")
+    return None
 
 
 class ActionDefaultFallback(Action):

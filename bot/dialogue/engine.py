@@ -50,6 +50,11 @@ class DialogueEngine:
         self.forms = FormRunner(self)
         # Template variables every response may use (the shop's name…), below slots and action values.
         self.template_globals: dict[str, Any] = {}
+        self._check_implementations()
+
+    def _check_implementations(self) -> None:
+        """Refuse to start with an action nobody implements or a form slot nobody asks for."""
+        domain, executor = self.domain, self.executor
         missing = [
             a
             for a in domain.actions
@@ -57,6 +62,15 @@ class DialogueEngine:
         ]
         if missing:
             raise ValueError(f"{domain.path}: actions without an implementation: {', '.join(missing)}")
+        for form in domain.forms.values():
+            for slot in form.required_slots:
+                if not any(
+                    n in executor.actions or n in domain.responses for n in self.forms.ask_names(form, slot)
+                ):
+                    raise ValueError(
+                        f"{domain.path}: form '{form.name}' has no question for slot '{slot}' "
+                        f"(add utter_ask_{slot} or action_ask_{slot})"
+                    )
 
     @classmethod
     def load(cls, data_dir: Path, actions_package: str = "actions") -> DialogueEngine:

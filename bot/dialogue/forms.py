@@ -3,11 +3,14 @@ aside (rejection) when the answer is something else, so rules can handle the int
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.dialogue.domain import Form
 from bot.dialogue.responses import BotMessage
 from bot.dialogue.tracker import Tracker, action_event, event, slot_event
+
+log = logging.getLogger("pishkhan.dialogue")
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import DialogueEngine
@@ -101,7 +104,18 @@ class FormRunner:
                 return await self.engine.run_custom(name, tracker, channel)
             if name in domain.responses:
                 return self.engine.utter({"response": name}, tracker, channel)
-        raise LookupError(f"form {form.name}: nothing asks for slot '{slot}' (add utter_ask_{slot})")
+        # The engine checks at load time that every required slot has a question; a slot named only by a
+        # validator's required_slots may still lack one. Rasa says nothing then; so do we, and log it.
+        log.error("form %s: nothing asks for slot %r (add utter_ask_%s)", form.name, slot, slot)
+        return []
+
+    def ask_names(self, form: Form, slot: str) -> tuple[str, ...]:
+        return (
+            f"action_ask_{form.name}_{slot}",
+            f"utter_ask_{form.name}_{slot}",
+            f"action_ask_{slot}",
+            f"utter_ask_{slot}",
+        )
 
 
 _UNSET: Any = object()

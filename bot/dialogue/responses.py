@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue.domain import Domain, ResponseVariant
+from bot.text.digits import to_persian_digits
 
 log = logging.getLogger("pishkhan.dialogue")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -63,6 +64,10 @@ def render(
     Placeholders are filled from the message's own values, then slots, then ``template_globals``."""
     name = message.get("response") or message.get("template")
     slot_values = {k: v for k, v in slots.items() if v is not None}
+    # every number-like slot also reads in Persian digits: {order_id} → 1000001, {order_id_fa} → ۱۰۰۰۰۰۱
+    slot_values |= {
+        f"{k}_fa": to_persian_digits(v) for k, v in slot_values.items() if isinstance(v, str | int)
+    }
     extra = {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
     variables = {**(template_globals or {}), **slot_values, **extra}
     result = BotMessage(response=name)

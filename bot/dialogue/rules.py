@@ -111,7 +111,7 @@ def _conditions(
         elif "slot_was_set" in condition:
             for item in condition["slot_was_set"]:
                 name, value = next(iter(item.items())) if isinstance(item, dict) else (item, ANY_LOOP)
-                if name not in domain.slots:
+                if name not in domain.slots and name != "requested_slot":
                     raise DialogueConfigError(path, line, f"rule '{spec['rule']}': unknown slot '{name}'")
                 slots.append((name, value))
         else:
