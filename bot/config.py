@@ -57,11 +57,21 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_polling: bool = False  # getUpdates instead of the webhook (`pishkhan serve --telegram-polling`)
+    # Bale (بله) serves the Telegram Bot API shape: a second instance of the Telegram channel, named "bale"
+    bale_token: SecretStr | None = None
+    bale_webhook_secret: SecretStr | None = None
+    bale_api_base: str = "https://tapi.bale.ai"
+    bale_polling: bool = False
     instagram_app_secret: SecretStr | None = None
     instagram_verify_token: SecretStr | None = None
     instagram_access_token: SecretStr | None = None
     graph_api_base: str = "https://graph.facebook.com/v21.0"
+    instagram_account_id: str | None = None  # the IG professional account (or Page) id; "me" when unset
+    instagram_human_agent_tag: bool = False  # agents may reply for 7 days (needs Meta's Human Agent approval)
     widget_identity_secret: SecretStr | None = None
+    widget_new_conversations_per_ip_per_hour: Annotated[int, Field(ge=1, le=100_000)] = 20
+    widget_demo_shop_user: str = "u1001"  # who the demo page at / logs in as (bot.demo's Sara)
     rest_token: SecretStr | None = None
     sms_provider: Literal["development", "kavenegar"] = "development"
     kavenegar_api_key: SecretStr | None = None

@@ -41,7 +41,12 @@ Factory = Callable[[ChannelContext], "list[ChannelPlugin]"]
 
 def factories() -> list[Factory]:
     """Every channel package's factory. Add a channel by adding its factory here."""
-    return []
+    # imported here, not at the top: the channel packages import this module
+    from bot.channels.instagram.plugin import make_plugins as instagram
+    from bot.channels.telegram.plugin import make_plugins as telegram
+    from bot.channels.webchat.plugin import make_plugins as webchat
+
+    return [instagram, telegram, webchat]
 
 
 def build_channels(context: ChannelContext) -> dict[str, ChannelPlugin]:
