@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from bot.config import Settings
+from api.runtime import Runtime, load_runtime
+from bot.config import PROJECT_ROOT, Settings
+from bot.nlu import train
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade_async
 from tests import db
@@ -87,3 +90,20 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def shop_auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {API_KEY}"}
+
+
+# The trained NLU model and the dialogue, once per test run (training takes seconds; every suite that
+# talks to the bot shares them).
+@pytest.fixture(scope="session")
+def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("nlu-model")
+    train(PROJECT_ROOT / "nlu_data", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def runtime(nlu_model_dir: Path, database_url: str) -> Runtime:
+    settings = Settings(database_url=database_url, nlu_model=nlu_model_dir, _env_file=None)  # type: ignore[call-arg]
+    loaded = load_runtime(settings)
+    assert loaded is not None
+    return loaded

@@ -55,8 +55,10 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
-    async with start_live_server(tmp_path_factory.mktemp("live-server")) as server:
+async def live_server(
+    tmp_path_factory: pytest.TempPathFactory, nlu_model_dir: Path
+) -> AsyncIterator[LiveServer]:
+    async with start_live_server(tmp_path_factory.mktemp("live-server"), nlu_model_dir) as server:
         yield server
 
 

@@ -15,8 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
-from bot.config import PROJECT_ROOT, Settings
-from bot.nlu import train
+from bot.config import Settings
 from bot.storage.migrate import upgrade_async
 from tests import db
 from tests.conftest import API_KEY
@@ -24,16 +23,6 @@ from tests.shop import KnownShop, load_known_shop
 
 IDENTITY_SECRET = "browser-test-identity-secret"
 SHOP_USER = "u-1"  # Sara in tests/shop.py
-_trained: dict[Path, Path] = {}
-
-
-def trained_model(directory: Path) -> Path:
-    """The NLU model trained from nlu_data, once per test process."""
-    if PROJECT_ROOT not in _trained:
-        out = directory / "nlu-model"
-        train(PROJECT_ROOT / "nlu_data", out)
-        _trained[PROJECT_ROOT] = out
-    return _trained[PROJECT_ROOT]
 
 
 @dataclass
@@ -54,7 +43,7 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def start_live_server(directory: Path, **overrides: Any) -> AsyncIterator[LiveServer]:
+async def start_live_server(directory: Path, nlu_model: Path, **overrides: Any) -> AsyncIterator[LiveServer]:
     url = db.sqlite_url(directory)
     await upgrade_async(url)
     settings = Settings(  # type: ignore[call-arg]
@@ -63,7 +52,7 @@ async def start_live_server(directory: Path, **overrides: Any) -> AsyncIterator[
             "env": "test",
             "_env_file": None,
             "api_key": API_KEY,
-            "nlu_model": trained_model(directory),
+            "nlu_model": nlu_model,
             "widget_identity_secret": IDENTITY_SECRET,
             "widget_demo_shop_user": SHOP_USER,
             "widget_new_conversations_per_ip_per_hour": 10_000,

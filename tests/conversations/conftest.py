@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,26 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.runtime import Runtime, load_runtime
-from bot.config import PROJECT_ROOT, Settings
-from bot.nlu import train
+from api.runtime import Runtime
+from bot.config import Settings
 from tests import db
 from tests.shop import KnownShop, load_known_shop
-
-
-@pytest.fixture(scope="session")
-def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("nlu-model")
-    train(PROJECT_ROOT / "nlu_data", out)
-    return out
-
-
-@pytest.fixture(scope="session")
-def runtime(nlu_model_dir: Path, database_url: str) -> Runtime:
-    settings = Settings(database_url=database_url, nlu_model=nlu_model_dir, _env_file=None)  # type: ignore[call-arg]
-    loaded = load_runtime(settings)
-    assert loaded is not None
-    return loaded
 
 
 @pytest.fixture
