@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.channels.telegram.cli import telegram_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.console_cli import agents_app
 from bot.nlu.cli import nlu_app
@@ -27,6 +28,7 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(telegram_app, name="telegram")
 
 
 def fail(reason: str, code: int = 2) -> typer.Exit:
@@ -59,6 +61,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [PISHKHAN_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [PISHKHAN_PORT]")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    telegram_polling: Annotated[
+        bool, typer.Option("--telegram-polling", help="Fetch Telegram updates by polling (development)")
+    ] = False,
 ) -> None:
     """Serve the API, webhooks, widget and console."""
     import os
@@ -67,6 +72,10 @@ def serve(
     import uvicorn
 
     settings = settings_or_exit()
+    if telegram_polling:  # the app's settings read it in every worker; two pollers would fight (409)
+        if workers > 1:
+            raise fail("--telegram-polling needs --workers 1")
+        os.environ["PISHKHAN_TELEGRAM_POLLING"] = "true"
     os.environ["PISHKHAN_JSON_LOGS"] = "1"  # every worker process logs JSON lines (see api.app)
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pishkhan-metrics-")
@@ -79,6 +88,7 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=None,
         proxy_headers=True,
+        ws="websockets-sansio",  # the widget's and console's sockets; the legacy implementation is deprecated
     )
 
 
