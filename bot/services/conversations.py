@@ -58,7 +58,9 @@ async def store_inbound(
     """Store a customer's message with what the bot understood of it (shown to agents); None when this
     (channel, message id) was stored before (a redelivery)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    now = utcnow()
+    # When the customer wrote (the platform's time; never in the future), not when the queue reached it:
+    # Instagram's 24-hour window counts from there.
+    now = min(sent_at, utcnow()) if sent_at is not None else utcnow()
     statement = (
         insert(Message)
         .values(

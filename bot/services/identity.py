@@ -78,6 +78,8 @@ async def resolve_identity(
     if identity is None:
         identity = await _create_with_customer(session, channel, external_id, display_name)
     now = utcnow()
+    if not identity.reachable:
+        identity.reachable = True  # they wrote to us: whatever blocked delivery (a blocked bot) is over
     if identity.last_seen_at is None or now - identity.last_seen_at > LAST_SEEN_RESOLUTION:
         identity.last_seen_at = now  # not on every message: one write saved per turn
     if display_name and not identity.display_name:
