@@ -58,9 +58,10 @@ async def store_inbound(
     """Store a customer's message with what the bot understood of it (shown to agents); None when this
     (channel, message id) was stored before (a redelivery)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # When the customer wrote (the platform's time; never in the future), not when the queue reached it:
-    # Instagram's 24-hour window counts from there.
-    now = min(sent_at, utcnow()) if sent_at is not None else utcnow()
+    # The time we took the message in. The platform's own time (``sent_at``) may be skewed or, for
+    # replayed deliveries, old; a queue that lags makes windows counted from here slightly generous, and
+    # the platform's own refusal is handled when that matters (Instagram's 24 hours).
+    now = utcnow()
     statement = (
         insert(Message)
         .values(
