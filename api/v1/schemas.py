@@ -84,6 +84,7 @@ class TimelineMessageOut(BaseModel):
     channel: str
     direction: str
     sender: str
+    agent_id: int | None = None
     text: str | None
     payload: dict[str, Any] | None
     intent: str | None

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.services import identity
 from bot.storage.base import utcnow
-from bot.storage.models import Conversation, CsatResponse, Message, Outbox, Sender
+from bot.storage.models import AuditLog, Conversation, CsatResponse, Message, Outbox, Sender
 from tests.browser.conftest import Shots
 from tests.browser.console import (
     ChannelFake,
@@ -138,6 +138,13 @@ async def test_an_agent_takes_a_live_handoff_replies_on_the_customers_channel_an
                 select(CsatResponse).where(CsatResponse.conversation_id == conversation_id)
             )
             assert score is not None and score.score == 5 and score.agent_id == agent.id
+            # One opening of Sara's page, audited once, however often it refreshed live.
+            views = await session.scalars(
+                select(AuditLog).where(
+                    AuditLog.action == "customer.viewed", AuditLog.actor_id == str(agent.id)
+                )
+            )
+            assert [v.subject_id for v in views] == [str(server.shop.sara_id)]
     finally:
         registry.unregister("rest", fake)
 

@@ -1,0 +1,1 @@
+"""HTML templates of the console pages (string.Template); a package so they ship with the wheel."""
