@@ -22,14 +22,16 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the answer is sent, so a failed commit is never a 200 and
+# the caller's next request reads what this one stored.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
-_bearer = HTTPBearer(auto_error=False, description="The shop's PISHKHAN_API_KEY")
+bearer = HTTPBearer(auto_error=False, description="The shop's PISHKHAN_API_KEY")
 
 
 def require_shop_key(
-    settings: AppSettings, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    settings: AppSettings, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> None:
     expected = settings.api_key.get_secret_value().encode()
     given = (credentials.credentials if credentials else "").encode()

@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import AppSettings, Session, _bearer, require_shop_key
+from api.deps import AppSettings, Session, bearer, require_shop_key
 from bot.services import agents, console
 from bot.services.reports import PeriodError
 from bot.storage.models import Agent, AgentSession
@@ -106,7 +106,7 @@ async def require_shop_or_agent(
     request: Request,
     session: Session,
     settings: AppSettings,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Agent | None:
     """Reads of a customer: the shop with its API key (None), or a signed-in agent (their permission
     and the audit are the endpoint's to check). Only safe methods use this, so no CSRF check."""

@@ -43,10 +43,11 @@ def factories() -> list[Factory]:
     """Every channel package's factory. Add a channel by adding its factory here."""
     # imported here, not at the top: the channel packages import this module
     from bot.channels.instagram.plugin import make_plugins as instagram
+    from bot.channels.rest.plugin import make_plugins as rest
     from bot.channels.telegram.plugin import make_plugins as telegram
     from bot.channels.webchat.plugin import make_plugins as webchat
 
-    return [instagram, telegram, webchat]
+    return [instagram, rest, telegram, webchat]
 
 
 def build_channels(context: ChannelContext) -> dict[str, ChannelPlugin]:
@@ -56,5 +57,5 @@ def build_channels(context: ChannelContext) -> dict[str, ChannelPlugin]:
             if plugin.name in plugins:
                 raise ValueError(f"two channels are named {plugin.name!r}")
             plugins[plugin.name] = plugin
-    log.info("channels: %s", ", ".join(sorted(plugins)) or "rest only")
+    log.info("channels: %s", ", ".join(sorted(plugins)))
     return plugins
