@@ -18,7 +18,8 @@ DIGITS = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
 MARKS = "\u200c\u200e\u200f\u0640\u064b\u064e\u0650 ،؟!.#@+-_"
 customer_text = st.text(alphabet=PERSIAN + ARABIC + DIGITS + MARKS + "abcxyzSN", max_size=120)
 anything = st.text(max_size=200)
-fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI runs the same examples every time (a failure is reproducible, never a fluke)
+fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 @fast
@@ -46,7 +47,8 @@ def test_entities_point_into_the_original_and_carry_normalised_values(text: str)
         value = entity["value"]
         if entity["entity"] == "order_id":
             assert re.fullmatch(r"\d{5,9}", value)
-            assert value in to_ascii_digits(text)
+            # the digits of the span the entity points at, whatever marks were typed between them
+            assert re.sub(r"\D", "", to_ascii_digits(text[entity["start"] : entity["end"]])) == value
         elif entity["entity"] == "phone":
             assert re.fullmatch(r"09\d{9}|\+\d{8,15}", value)
         elif entity["entity"] == "serial_number":

@@ -27,7 +27,7 @@ events = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(events, max_size=40))
 def test_replaying_stored_events_gives_the_same_state(history: list[dict]) -> None:
     live = Tracker(sender_id="1", domain=DOMAIN)
