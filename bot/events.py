@@ -80,6 +80,9 @@ class RedisBus:
         self._topics: dict[str, int] = defaultdict(int)
         self._listener: asyncio.Task[None] | None = None
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
         try:
             await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(data, ensure_ascii=False))
@@ -91,8 +94,7 @@ class RedisBus:
     async def subscribe(self, *topics: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         for topic in topics:
             self._topics[topic] += 1
-            if self._topics[topic] == 1:
-                await self._pubsub.subscribe(self.CHANNEL_PREFIX + topic)
+        await self._sync_subscriptions()  # Redis down: the listener keeps trying; local events still flow
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen())
         try:
@@ -106,15 +108,39 @@ class RedisBus:
                     with contextlib.suppress(Exception):
                         await self._pubsub.unsubscribe(self.CHANNEL_PREFIX + topic)
 
+    async def _sync_subscriptions(self) -> bool:
+        """Subscribe in Redis to every topic someone here listens to; False while Redis is unreachable."""
+        missing = [
+            self.CHANNEL_PREFIX + t
+            for t in self._topics
+            if (self.CHANNEL_PREFIX + t).encode() not in self._pubsub.channels
+            and self.CHANNEL_PREFIX + t not in self._pubsub.channels
+        ]
+        if not missing:
+            return True
+        try:
+            await self._pubsub.subscribe(*missing)
+        except Exception as exc:
+            log.warning(
+                "redis subscribe failed (%s); events reach this process only until it returns",
+                type(exc).__name__,
+            )
+            return False
+        return True
+
     async def _listen(self) -> None:
         while True:
             try:
+                if not self._pubsub.channels and not await self._sync_subscriptions():
+                    await asyncio.sleep(1)
+                    continue
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("redis subscription failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1)
+                await self._sync_subscriptions()
                 continue
             if message and message.get("type") == "message":
                 topic = message["channel"].decode().removeprefix(self.CHANNEL_PREFIX)

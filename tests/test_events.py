@@ -1,0 +1,61 @@
+"""The live-event bus: in-process, and through Redis so every worker's sockets hear every event."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as redis
+
+from bot.events import LocalBus, RedisBus
+from tests.db import IN_CI
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+async def _redis_up() -> bool:
+    client = redis.from_url(REDIS)
+    try:
+        return bool(await client.ping())
+    except OSError:
+        return False
+    finally:
+        await client.aclose()
+
+
+async def test_local_subscribers_get_their_topics_only() -> None:
+    bus = LocalBus()
+    async with bus.subscribe("console") as console, bus.subscribe("conversation:1") as one:
+        await bus.publish("console", {"type": "a"})
+        await bus.publish("conversation:1", {"type": "b"})
+        assert (await console.get())["type"] == "a"
+        assert (await one.get())["type"] == "b"
+        assert console.empty() and one.empty()
+    assert not bus.has_subscribers("console")
+
+
+async def test_two_workers_hear_each_other_through_redis() -> None:
+    if not await _redis_up():
+        if IN_CI:
+            pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    first, second = RedisBus(REDIS), RedisBus(REDIS)
+    try:
+        async with second.subscribe("console") as heard:
+            await asyncio.sleep(0.1)  # the subscription reaches Redis
+            await first.publish("console", {"type": "conversation.updated", "conversation_id": 7})
+            event = await asyncio.wait_for(heard.get(), 5)
+        assert event == {"topic": "console", "type": "conversation.updated", "conversation_id": 7}
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_redis_down_degrades_to_this_process() -> None:
+    bus = RedisBus("redis://127.0.0.1:1/0")
+    try:
+        async with bus.subscribe("console") as heard:
+            await bus.publish("console", {"type": "x"})
+            assert (await asyncio.wait_for(heard.get(), 5))["type"] == "x"
+    finally:
+        await bus.close()
