@@ -18,7 +18,26 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 request_id: ContextVar[str | None] = ContextVar("pishkhan_request_id", default=None)
 conversation_id: ContextVar[int | None] = ContextVar("pishkhan_conversation_id", default=None)
 
-_PHONE = re.compile(r"(?<![\d۰-۹٠-٩])(?:\+|00)?[\d۰-۹٠-٩][\d۰-۹٠-٩ \-]{8,16}[\d۰-۹٠-٩](?![\d۰-۹٠-٩])")
+_D = "[0-9۰-۹٠-٩]"
+# Iranian mobiles as people write them (09…, 9…, +98/0098/98 9…, spaced or dashed), and E.164 numbers.
+_PHONE = re.compile(
+    rf"(?<!{_D})(?:(?:\+|00)?(?:98|۹۸|٩٨)[\s-]?|[0۰٠])?[9۹٩]{_D}{{2}}[\s-]?{_D}{{3}}[\s-]?{_D}{{4}}(?!{_D})"
+    rf"|\+{_D}{{8,15}}(?!{_D})"
+)
+# Libraries that log SQL parameters, request URLs (a Telegram URL holds the bot token) or payloads at
+# DEBUG/INFO: kept at WARNING whatever the level asked for.
+QUIET_LOGGERS = (
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "httpx",
+    "httpcore",
+    "aiogram",
+    "aiohttp.access",
+    "websockets",
+    "multipart",
+)
 _EMAIL = re.compile(r"[^\s@<>()\"']+@[^\s@<>()\"']+\.[^\s@<>()\"']{2,}")
 
 
@@ -55,6 +74,12 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    quiet_third_party()
+
+
+def quiet_third_party() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Metrics:
