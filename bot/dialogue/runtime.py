@@ -92,13 +92,7 @@ class ConversationRuntime:
             return TurnResult(conversation, found, stored, silent=True)
         tracker = await self._tracker(session, conversation)
         if verified_now and not (inbound.text or "").strip():
-            # a shared contact or a shop login, without words: confirm, and carry on with the task if any
-            parse = {
-                "text": "",
-                "intent": {"name": "inform", "confidence": 1.0},
-                "entities": [],
-                "intent_ranking": [],
-            }
+            parse = _claim_as_information((inbound.payload or {}).get("verify") or {})
         context = TurnContext(
             session=session,
             settings=self.settings,
@@ -198,7 +192,7 @@ class ConversationRuntime:
 
     async def _confirm_verification(self, tracker: Tracker, turn: TurnInput) -> list[BotMessage]:
         confirmed = self.engine.utter({"response": "utter_verified"}, tracker, turn.channel)
-        if tracker.slots.get("task"):
+        if tracker.slots.get("task") or tracker.active_loop:
             return confirmed + await self.engine.handle(tracker, turn)
         tracker.add(action_event("action_listen"))
         return confirmed
@@ -260,6 +254,32 @@ class ConversationRuntime:
         messages = self.engine.utter({"response": "utter_handoff_error"}, tracker, channel)
         tracker.add(action_event("action_listen"))
         return messages
+
+
+def _claim_as_information(claim: dict[str, Any]) -> dict[str, Any]:
+    """A shared contact or a shop login without words reads as the customer giving that information:
+    a form waiting for the phone takes it, and the task the customer came for carries on."""
+    phone = claim.get("phone")
+    entities = (
+        [
+            {
+                "entity": "phone",
+                "value": phone,
+                "start": 0,
+                "end": 0,
+                "confidence": 1.0,
+                "extractor": "verification",
+            }
+        ]
+        if phone
+        else []
+    )
+    return {
+        "text": "",
+        "intent": {"name": "inform", "confidence": 1.0},
+        "entities": entities,
+        "intent_ranking": [{"name": "inform", "confidence": 1.0}],
+    }
 
 
 def _session_expired(tracker: Tracker, minutes: float) -> bool:
