@@ -41,7 +41,13 @@ def _context_features(word: str, tags: set[str]) -> list[str]:
 
 def _own_features(word: str) -> list[str]:
     """What only the token itself uses: affixes and length."""
-    return [f"p2={word[:2]}", f"p3={word[:3]}", f"s2={word[-2:]}", f"s3={word[-3:]}", f"len={min(len(word), 8)}"]
+    return [
+        f"p2={word[:2]}",
+        f"p3={word[:3]}",
+        f"s2={word[-2:]}",
+        f"s3={word[-3:]}",
+        f"len={min(len(word), 8)}",
+    ]
 
 
 def sequence_features(words: list[str], tags: list[set[str]]) -> list[list[str]]:
@@ -114,7 +120,9 @@ class CrfTagger:
         features = sequence_features([t.text for t in tokens], tags)
         with self._lock:
             predicted = self._tagger.tag(features)
-            return [self._entity(normalized, tokens, predicted, first, last) for first, last in _runs(predicted)]
+            return [
+                self._entity(normalized, tokens, predicted, first, last) for first, last in _runs(predicted)
+            ]
 
     def _entity(self, normalized, tokens, predicted, first: int, last: int) -> dict[str, Any]:
         start, _ = normalized.original_span(tokens[first].start, tokens[first].end)

@@ -90,7 +90,9 @@ def count_features(words: list[str], config: FeatureConfig, tables: Iterable[str
     """Raw counts per block (word, char, table, text-char, skeleton); blocks are normalised separately."""
     counts: BlockCounts = [Counter() for _ in range(N_BLOCKS)]
     low, high = config.word_ngrams
-    counts[WORD].update([" ".join(words[i : i + n]) for n in range(low, high + 1) for i in range(len(words) - n + 1)])
+    counts[WORD].update(
+        [" ".join(words[i : i + n]) for n in range(low, high + 1) for i in range(len(words) - n + 1)]
+    )
     content = [w for w in words if w not in _PLACEHOLDER_WORDS]
     for word in content:
         _add_char_ngrams(counts[CHAR], f" {word} ", config.char_ngrams)
@@ -107,8 +109,13 @@ def count_features(words: list[str], config: FeatureConfig, tables: Iterable[str
 
 def _add_char_ngrams(counts: Counter, text: str, sizes: tuple[int, int]) -> None:
     low, high = sizes
-    counts.update([text[i : i + n] for n in range(max(low, 1), min(high, len(text)) + 1)
-                   for i in range(len(text) - n + 1)])
+    counts.update(
+        [
+            text[i : i + n]
+            for n in range(max(low, 1), min(high, len(text)) + 1)
+            for i in range(len(text) - n + 1)
+        ]
+    )
 
 
 class Vocabulary:

@@ -48,9 +48,14 @@ CANDIDATES: dict[str, PipelineConfig] = {
     "tfidf-sgd": replace(DEFAULT, name="tfidf-sgd", classifier="sgd"),
     "rasa-like-svm": replace(DEFAULT, name="rasa-like-svm", features=RASA_LIKE),
     "svm-no-skeleton": replace(DEFAULT, name="svm-no-skeleton", features=FeatureConfig(skeleton_ngrams=OFF)),
-    "svm-words-only": replace(DEFAULT, name="svm-words-only", features=FeatureConfig(
-        char_ngrams=OFF, text_char_ngrams=OFF, skeleton_ngrams=OFF)),
-    "svm-hazm-normalizer": replace(DEFAULT, name="svm-hazm-normalizer", features=FeatureConfig(hazm_normalizer=True)),
+    "svm-words-only": replace(
+        DEFAULT,
+        name="svm-words-only",
+        features=FeatureConfig(char_ngrams=OFF, text_char_ngrams=OFF, skeleton_ngrams=OFF),
+    ),
+    "svm-hazm-normalizer": replace(
+        DEFAULT, name="svm-hazm-normalizer", features=FeatureConfig(hazm_normalizer=True)
+    ),
     "svm-hazm-lemma": replace(DEFAULT, name="svm-hazm-lemma", features=FeatureConfig(lemmatize=True)),
     "svm-hazm-stem": replace(DEFAULT, name="svm-hazm-stem", features=FeatureConfig(stem=True)),
 }

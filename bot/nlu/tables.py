@@ -67,7 +67,9 @@ class EntityTables:
         tables.synonyms = dict(raw["synonyms"])  # already canonical
         return tables
 
-    def find(self, normalized: NormalizedText, tokens: list[Token], max_chars: int | None = None) -> list[TableMatch]:
+    def find(
+        self, normalized: NormalizedText, tokens: list[Token], max_chars: int | None = None
+    ) -> list[TableMatch]:
         """Every regex and lookup match, offsets into the original text; only the first ``max_chars``
         normalised characters are searched when given (features need no more)."""
         found = [*self._regex_matches(normalized, max_chars), *self._lookup_matches(normalized, tokens)]

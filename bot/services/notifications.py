@@ -67,7 +67,11 @@ async def choose_target(
             continue
         seen.add(found.id)
         window = PROACTIVE_WINDOW.get(conversation.channel, timedelta.max)
-        if not found.reachable or window is None or (window != timedelta.max and now - last_inbound >= window):
+        if (
+            not found.reachable
+            or window is None
+            or (window != timedelta.max and now - last_inbound >= window)
+        ):
             continue
         return Target(conversation, found)
     return None

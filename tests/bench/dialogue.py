@@ -31,14 +31,15 @@ async def prepare(url: str) -> None:
             await load_known_shop(session)
             for n in range(SENDERS):
                 found = await identity.resolve_identity(session, channel="rest", external_id=f"bench-{n}")
-                await identity.verify_with_phone(session, identity=found, phone=SARA_PHONE,
-                                                 method=VerificationMethod.SMS_OTP)
+                await identity.verify_with_phone(
+                    session, identity=found, phone=SARA_PHONE, method=VerificationMethod.SMS_OTP
+                )
     finally:
         await engine.dispose()
 
 
 async def measure(base: str, concurrency: int, *, echo: bool) -> dict[str, Any]:
-    async def turn(client, i):  # noqa: ANN001, ANN202
+    async def turn(client, i):
         body = {"sender": f"bench-{i % SENDERS}", "message": MESSAGE}
         if echo:
             return await client.post(f"{base}/echo", json=body)
@@ -55,7 +56,11 @@ async def run() -> dict[str, Any]:
         await asyncio.to_thread(train, PROJECT_ROOT / "nlu_data", model)
         url = f"sqlite+aiosqlite:///{tmp}/turns.db"
         await prepare(url)
-        env = {"PISHKHAN_DATABASE_URL": url, "PISHKHAN_NLU_MODEL": str(model), "PISHKHAN_LOG_LEVEL": "WARNING"}
+        env = {
+            "PISHKHAN_DATABASE_URL": url,
+            "PISHKHAN_NLU_MODEL": str(model),
+            "PISHKHAN_LOG_LEVEL": "WARNING",
+        }
         with uvicorn_server("api.app:create_app", env, factory=True) as base:
             for concurrency in (1, 16):
                 results[f"rest_c{concurrency}"] = await measure(base, concurrency, echo=False)

@@ -58,15 +58,24 @@ def run() -> dict[str, Any]:
         figures |= _latency(result.model, messages)
         figures |= _throughput(result.model, messages)
         cv = cross_validate(DATA, folds=5)
-        figures |= {"cv5_accuracy": round(cv["accuracy"], 4), "cv5_macro_f1": round(cv["macro_f1"], 4),
-                    "cv5_top1_accuracy": round(cv["accuracy_without_fallback"], 4)}
+        figures |= {
+            "cv5_accuracy": round(cv["accuracy"], 4),
+            "cv5_macro_f1": round(cv["macro_f1"], 4),
+            "cv5_top1_accuracy": round(cv["accuracy_without_fallback"], 4),
+        }
         figures |= _holdout(result.model)
     return figures
 
 
 def _fresh_process(model_dir: Path, texts: list[str]) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", _LOAD_PROBE.format(texts=texts), str(model_dir)], cwd=ROOT,
-                          capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_PROBE.format(texts=texts), str(model_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     loaded, rss_kb = done.stdout.split()
     return {"load_s": round(float(loaded), 3), "rss_mb": round(int(rss_kb) / 1024, 1)}
 
@@ -81,9 +90,11 @@ def _latency(model, messages: list[str]) -> dict[str, Any]:
         model.parse(text)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return {"parse_p50_ms": round(statistics.median(timings), 3),
-            "parse_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
-            "parse_max_ms": round(timings[-1], 3)}
+    return {
+        "parse_p50_ms": round(statistics.median(timings), 3),
+        "parse_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+        "parse_max_ms": round(timings[-1], 3),
+    }
 
 
 def _throughput(model, messages: list[str]) -> dict[str, Any]:
@@ -95,8 +106,10 @@ def _throughput(model, messages: list[str]) -> dict[str, Any]:
     long_text = "سلام " * 2_000 + "سفارش ۱۲۳۴۵۶۷۸ کجاست"
     started = time.perf_counter()
     model.parse(long_text)
-    return {"batch_msgs_per_s": round(len(sample) / seconds), "parse_10k_chars_ms": round(
-        (time.perf_counter() - started) * 1000, 2)}
+    return {
+        "batch_msgs_per_s": round(len(sample) / seconds),
+        "parse_10k_chars_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
 
 
 def _holdout(model) -> dict[str, Any]:
@@ -108,8 +121,11 @@ def _holdout(model) -> dict[str, Any]:
         summary = evaluate(model, HOLDOUT)
     except DataError as exc:
         return {"holdout_accuracy": None, "holdout_error": str(exc)}
-    return {"holdout_accuracy": round(summary["accuracy"], 4), "holdout_macro_f1": round(summary["macro_f1"], 4),
-            "holdout_examples": summary["examples"]}
+    return {
+        "holdout_accuracy": round(summary["accuracy"], 4),
+        "holdout_macro_f1": round(summary["macro_f1"], 4),
+        "holdout_examples": summary["examples"],
+    }
 
 
 if __name__ == "__main__":

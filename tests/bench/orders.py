@@ -68,7 +68,10 @@ def time_import(url: str, path: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "bot", "orders", "import", str(path)],
-        cwd=ROOT, env={**os.environ, "PISHKHAN_DATABASE_URL": url}, check=True, capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PISHKHAN_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
     )
     return time.perf_counter() - started
 
@@ -89,12 +92,18 @@ async def measure_puts(url: str) -> dict[str, Any]:
     await asyncio.to_thread(upgrade, url)
     with uvicorn_server("api.app:create_app", env, factory=True) as base:
         put = await drive(
-            lambda c, i: c.put(f"{base}/api/v1/orders/{(bodies[i] if i >= 0 else warm[-i - 1])['number']}",
-                               json=body(i), headers=headers),
-            total=PUTS, concurrency=CONCURRENCY,
+            lambda c, i: c.put(
+                f"{base}/api/v1/orders/{(bodies[i] if i >= 0 else warm[-i - 1])['number']}",
+                json=body(i),
+                headers=headers,
+            ),
+            total=PUTS,
+            concurrency=CONCURRENCY,
         )
     with uvicorn_server("tests.bench.echo_app:app") as base:
-        echo = await drive(lambda c, i: c.put(f"{base}/echo/{i}", json=body(i)), total=PUTS, concurrency=CONCURRENCY)
+        echo = await drive(
+            lambda c, i: c.put(f"{base}/echo/{i}", json=body(i)), total=PUTS, concurrency=CONCURRENCY
+        )
     results["put_order"] = put.as_dict()
     results["echo"] = echo.as_dict()
     results["put_vs_echo"] = round(put.per_second / echo.per_second, 3)
@@ -108,12 +117,18 @@ async def run() -> dict[str, Any]:
         write_orders(path, ORDERS)
         sqlite = f"sqlite+aiosqlite:///{tmp}/import.db"
         seconds = await asyncio.to_thread(time_import, sqlite, path)
-        results["import_sqlite"] = {"orders": ORDERS, "seconds": round(seconds, 2), "orders_per_s": round(ORDERS / seconds)}
+        results["import_sqlite"] = {
+            "orders": ORDERS,
+            "seconds": round(seconds, 2),
+            "orders_per_s": round(ORDERS / seconds),
+        }
         pg = await db.create_pg_database()
         try:
             seconds = await asyncio.to_thread(time_import, pg, path)
             results["import_postgresql"] = {
-                "orders": ORDERS, "seconds": round(seconds, 2), "orders_per_s": round(ORDERS / seconds)
+                "orders": ORDERS,
+                "seconds": round(seconds, 2),
+                "orders_per_s": round(ORDERS / seconds),
             }
         finally:
             await db.drop_pg_database(pg)

@@ -20,7 +20,11 @@ async def _settled(app: FastAPI, message_id: int) -> tuple[Message, Outbox]:
             async with app.state.sessionmaker() as session:
                 stored = await session.get(Message, message_id)
                 row = await session.scalar(select(Outbox).where(Outbox.message_id == message_id))
-            if stored is not None and row is not None and row.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+            if (
+                stored is not None
+                and row is not None
+                and row.status in (OutboxStatus.SENT, OutboxStatus.FAILED)
+            ):
                 return stored, row
             app.state.outbox_sender.nudge()
             await asyncio.sleep(0.05)

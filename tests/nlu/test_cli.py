@@ -36,26 +36,38 @@ def test_train_then_parse_one_json_line_per_input_line(tmp_path):
 
 
 def test_test_writes_reports(sample_model_dir, tmp_path):
-    result = runner.invoke(nlu_app, ["test", "--data", str(SAMPLE), "--model", str(sample_model_dir),
-                                     "--out", str(tmp_path)])
+    result = runner.invoke(
+        nlu_app, ["test", "--data", str(SAMPLE), "--model", str(sample_model_dir), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
-    assert {"intent_report.json", "intent_errors.json", "intent_confusion_matrix.png",
-            "PatternEntityExtractor_report.json"} <= {p.name for p in tmp_path.iterdir()}
+    assert {
+        "intent_report.json",
+        "intent_errors.json",
+        "intent_confusion_matrix.png",
+        "PatternEntityExtractor_report.json",
+    } <= {p.name for p in tmp_path.iterdir()}
 
 
 def test_cross_validation_needs_no_model(tmp_path):
-    result = runner.invoke(nlu_app, ["test", "--data", str(SAMPLE), "--out", str(tmp_path), "--cross-validation",
-                                     "--folds", "2"])
+    result = runner.invoke(
+        nlu_app, ["test", "--data", str(SAMPLE), "--out", str(tmp_path), "--cross-validation", "--folds", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "intent accuracy" in result.stderr
-    assert json.loads((tmp_path / "intent_report.json").read_text(encoding="utf-8"))["macro avg"]["support"] == 49
+    assert (
+        json.loads((tmp_path / "intent_report.json").read_text(encoding="utf-8"))["macro avg"]["support"]
+        == 49
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["parse", "--model", "{tmp}/missing"], "not an NLU model: no such directory"),
-        (["test", "--data", str(SAMPLE), "--model", "{tmp}/missing", "--out", "{tmp}/out"], "not an NLU model"),
+        (
+            ["test", "--data", str(SAMPLE), "--model", "{tmp}/missing", "--out", "{tmp}/out"],
+            "not an NLU model",
+        ),
         (["test", "--data", str(SAMPLE), "--out", "{tmp}/out"], "--model is required"),
         (["train", "--data", "{tmp}/missing.yml", "--out", "{tmp}/m"], "no such file or directory"),
         (["train", "--data", "{tmp}/bad.yml", "--out", "{tmp}/m"], "bad.yml:4: invalid YAML"),
@@ -65,7 +77,8 @@ def test_cross_validation_needs_no_model(tmp_path):
 def test_errors_exit_2_with_one_line(tmp_path, args, message):
     (tmp_path / "bad.yml").write_text("nlu:\n- intent: a\n  examples: [\n", encoding="utf-8")
     (tmp_path / "dup.yml").write_text(
-        "nlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - x\n", encoding="utf-8")
+        "nlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - x\n", encoding="utf-8"
+    )
     result = runner.invoke(nlu_app, [a.format(tmp=tmp_path) for a in args], input="سلام\n")
     assert message in one_line_error(result)
 
@@ -88,19 +101,29 @@ def test_a_corrupt_model_is_refused(sample_model_dir, tmp_path):
     shutil.copytree(sample_model_dir, copy)
     (copy / "weights.npz").write_bytes(b"not numpy")
     assert "weights.npz does not match its checksum" in one_line_error(
-        runner.invoke(nlu_app, ["parse", "--model", str(copy)], input="x\n"))
+        runner.invoke(nlu_app, ["parse", "--model", str(copy)], input="x\n")
+    )
 
 
 def test_module_entry_point_keeps_stdout_clean(sample_model_dir):
     done = subprocess.run(
         [sys.executable, "-m", "bot.nlu.cli", "parse", "--model", str(sample_model_dir)],
-        input="سلام\nنامعتبر \udcff\n".encode("utf-8", "surrogateescape"), capture_output=True, cwd=REPO,
-        check=False, timeout=60,
+        input="سلام\nنامعتبر \udcff\n".encode("utf-8", "surrogateescape"),
+        capture_output=True,
+        cwd=REPO,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.decode().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["intent"]["name"] == "greet"
-    missing = subprocess.run([sys.executable, "-m", "bot.nlu.cli", "parse", "--model", "/nonexistent/model"],
-                             capture_output=True, cwd=REPO, check=False, timeout=60, input=b"")
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot.nlu.cli", "parse", "--model", "/nonexistent/model"],
+        capture_output=True,
+        cwd=REPO,
+        check=False,
+        timeout=60,
+        input=b"",
+    )
     assert missing.returncode == 2 and missing.stdout == b""
     assert missing.stderr.decode().count("\n") == 1

@@ -18,8 +18,16 @@ def write(tmp_path: Path, text: str, name: str = "nlu.yml") -> Path:
     [
         ("سفارش [12345](order_id) کجاست", "سفارش 12345 کجاست", [("order_id", "12345", "12345")]),
         ("با [پست پیشتاز](carrier:post)", "با پست پیشتاز", [("carrier", "پست پیشتاز", "post")]),
-        ('[تهران]{"entity": "geo.city", "value": "tehran", "role": "to"}', "تهران", [("geo.city", "تهران", "tehran")]),
-        ('[قم][{"entity": "city"}, {"entity": "origin_city"}]', "قم", [("city", "قم", "قم"), ("origin_city", "قم", "قم")]),
+        (
+            '[تهران]{"entity": "geo.city", "value": "tehran", "role": "to"}',
+            "تهران",
+            [("geo.city", "تهران", "tehran")],
+        ),
+        (
+            '[قم][{"entity": "city"}, {"entity": "origin_city"}]',
+            "قم",
+            [("city", "قم", "قم"), ("origin_city", "قم", "قم")],
+        ),
         ("[a](x) و [b](y_z.w)", "a و b", [("x", "a", "a"), ("y_z.w", "b", "b")]),
         ("بدون موجودیت", "بدون موجودیت", []),
     ],
@@ -31,7 +39,9 @@ def test_every_rasa_annotation_form(annotated, plain, entities):
 
 
 def test_block_and_list_examples_synonyms_regexes_lookups(tmp_path):
-    path = write(tmp_path, """version: "3.1"
+    path = write(
+        tmp_path,
+        """version: "3.1"
 nlu:
 - intent: faq/ask-price.v2
   metadata: {owner: support}
@@ -55,7 +65,8 @@ nlu:
   examples: |
     - گوشی
     - تبلت
-""")
+""",
+    )
     data = load_training_data(path)
     assert data.intents == ["ask+help", "faq/ask-price.v2"]
     assert [e.text for e in data.examples] == ["قیمت چنده", "گوشی چند؟", "کمک میخوام", "راهنمایی کنید"]
@@ -68,12 +79,17 @@ nlu:
 
 def test_a_directory_skips_files_without_nlu(tmp_path):
     write(tmp_path, 'version: "3.1"\nintents: [greet]\nresponses: {}\n', "domain.yml")
-    write(tmp_path, 'version: "3.1"\nnlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - y\n')
+    write(
+        tmp_path,
+        'version: "3.1"\nnlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - y\n',
+    )
     assert load_training_data(tmp_path).intents == ["a", "b"]
 
 
 def test_a_repeated_example_in_one_intent_counts_once(tmp_path):
-    path = write(tmp_path, "nlu:\n- intent: a\n  examples: |\n    - x\n    - x\n- intent: b\n  examples: |\n    - y\n")
+    path = write(
+        tmp_path, "nlu:\n- intent: a\n  examples: |\n    - x\n    - x\n- intent: b\n  examples: |\n    - y\n"
+    )
     assert [e.text for e in load_training_data(path).examples] == ["x", "y"]
 
 
@@ -82,15 +98,19 @@ ERRORS = [
     ("nlu:\n- intent: a\n  exampels: |\n    - x\n", r"nlu\.yml:2: unknown key 'exampels' in intent 'a'"),
     ("nlu:\n- intent: a\n", r"nlu\.yml:2: intent 'a' has no examples"),
     ("nlu:\n- intnt: a\n  examples: |\n    - x\n", r"nlu\.yml:2: an nlu item needs exactly one of"),
-    ("nlu:\n- intent: a\n  examples: |\n    - x\n    y\n- intent: b\n  examples: |\n    - z\n",
-     r"nlu\.yml:5: intent 'a': example lines must start with '- '"),
+    (
+        "nlu:\n- intent: a\n  examples: |\n    - x\n    y\n- intent: b\n  examples: |\n    - z\n",
+        r"nlu\.yml:5: intent 'a': example lines must start with '- '",
+    ),
     ('nlu:\n- intent: a\n  examples: |\n    - [x]{"entity": }\n', r"nlu\.yml:4: intent 'a': invalid JSON"),
     ("nlu:\n- regex: r\n  examples: |\n    - (unclosed\n", r"nlu\.yml:4: regex 'r': invalid pattern"),
     ('version: "4.0"\nnlu: []\n', r"nlu\.yml:1: training data format 4\.0 is newer"),
     ("nlu:\n- intent: a\n  examples: |\n    - x\n", r"found 1 intent\(s\); training needs at least 2"),
     ("intents: [a]\n", r"not Rasa NLU training data"),
-    ("nlu:\n- intent: a\n  examples: |\n    - سلام\n- intent: b\n  examples: |\n    - سلام\n",
-     r"nlu\.yml:7: example 'سلام' is in intent 'b' and in intent 'a' \(.*nlu\.yml:4\)"),
+    (
+        "nlu:\n- intent: a\n  examples: |\n    - سلام\n- intent: b\n  examples: |\n    - سلام\n",
+        r"nlu\.yml:7: example 'سلام' is in intent 'b' and in intent 'a' \(.*nlu\.yml:4\)",
+    ),
 ]
 
 
@@ -111,6 +131,10 @@ def test_missing_path_and_bad_encoding(tmp_path):
 
 
 def test_the_fingerprint_ignores_file_order(tmp_path):
-    one = write(tmp_path, "nlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - y\n", "1.yml")
-    two = write(tmp_path, "nlu:\n- intent: b\n  examples: |\n    - y\n- intent: a\n  examples: |\n    - x\n", "2.yml")
+    one = write(
+        tmp_path, "nlu:\n- intent: a\n  examples: |\n    - x\n- intent: b\n  examples: |\n    - y\n", "1.yml"
+    )
+    two = write(
+        tmp_path, "nlu:\n- intent: b\n  examples: |\n    - y\n- intent: a\n  examples: |\n    - x\n", "2.yml"
+    )
     assert load_training_data(one).fingerprint() == load_training_data(two).fingerprint()

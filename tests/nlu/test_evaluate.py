@@ -39,14 +39,19 @@ def test_evaluation_writes_rasa_reports(sample_model, tmp_path):
 
 def test_confusions_and_errors_are_counted(sample_model, tmp_path):
     path = tmp_path / "mislabelled.yml"
-    path.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - سلام\n    - مرسی\n'
-                    "- intent: thanks\n  examples: |\n    - خیلی ممنونم\n", encoding="utf-8")
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - سلام\n    - مرسی\n'
+        "- intent: thanks\n  examples: |\n    - خیلی ممنونم\n",
+        encoding="utf-8",
+    )
     summary = evaluate(sample_model, path, tmp_path / "out")
     report = json.loads((tmp_path / "out" / "intent_report.json").read_text(encoding="utf-8"))
     assert report["greet"]["confused_with"] == {"thanks": 1}
     assert summary["accuracy"] == pytest.approx(2 / 3)
     errors = json.loads((tmp_path / "out" / "intent_errors.json").read_text(encoding="utf-8"))
-    assert [(e["text"], e["intent"], e["intent_prediction"]["name"]) for e in errors] == [("مرسی", "greet", "thanks")]
+    assert [(e["text"], e["intent"], e["intent_prediction"]["name"]) for e in errors] == [
+        ("مرسی", "greet", "thanks")
+    ]
 
 
 def test_cross_validation_reports_over_all_folds(synthetic_data, tmp_path):

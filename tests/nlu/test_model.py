@@ -29,8 +29,13 @@ def check_shape(result: dict, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("سلامممم", "greet"), ("خیلی ممنونم", "thanks"), ("سفارشم کی میرسه", "track_order"),
-     ("سفارشمو کنسل کنید", "cancel_order"), ("۰۹۱۲۱۲۳۴۵۶۷", "inform")],
+    [
+        ("سلامممم", "greet"),
+        ("خیلی ممنونم", "thanks"),
+        ("سفارشم کی میرسه", "track_order"),
+        ("سفارشمو کنسل کنید", "cancel_order"),
+        ("۰۹۱۲۱۲۳۴۵۶۷", "inform"),
+    ],
 )
 def test_train_and_parse_round_trip(sample_model, text, intent):
     result = sample_model.parse(text)
@@ -57,8 +62,12 @@ def test_synonyms_map_entity_values(sample_model):
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "\u200c", "\u200f\ufeff", "ـــ"])
 def test_empty_text_has_no_intent_like_rasa(sample_model, text):
-    assert sample_model.parse(text) == {"text": text, "intent": {"name": None, "confidence": 0.0},
-                                        "entities": [], "intent_ranking": []}
+    assert sample_model.parse(text) == {
+        "text": text,
+        "intent": {"name": None, "confidence": 0.0},
+        "entities": [],
+        "intent_ranking": [],
+    }
 
 
 @pytest.mark.parametrize("text", ["😀", "😀😀😀👍🏽", "؟؟؟", "....", "a", "\x00", "\ud800"])
@@ -119,8 +128,9 @@ def test_parsing_needs_neither_sklearn_nor_hazm(sample_model_dir):
         "import sys, json; from bot.nlu import load_model; m = load_model(sys.argv[1]); m.parse('سلام');"
         "print(json.dumps(sorted(k for k in ('sklearn', 'hazm', 'nltk', 'scipy') if k in sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(sample_model_dir)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(sample_model_dir)], capture_output=True, text=True, check=True
+    )
     assert json.loads(out.stdout) == []
 
 

@@ -19,7 +19,9 @@ MARKS = "\u200c\u200e\u200f\u0640\u064b\u064e\u0650 ،؟!.#@+-_"
 customer_text = st.text(alphabet=PERSIAN + ARABIC + DIGITS + MARKS + "abcxyzSN", max_size=120)
 anything = st.text(max_size=200)
 # derandomize: CI runs the same examples every time (a failure is reproducible, never a fluke)
-fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+fast = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 
 
 @fast
@@ -58,10 +60,15 @@ def test_entities_point_into_the_original_and_carry_normalised_values(text: str)
 
 
 @fast
-@given(st.from_regex(r"9[0-9]{9}", fullmatch=True), st.sampled_from(["0{n}", "+98{n}", "0098{n}", "98{n}", "{n}"]),
-       st.sampled_from(["", " ", "-"]), st.booleans())
-def test_every_way_of_writing_a_mobile_is_the_same_number(national: str, form: str, separator: str,
-                                                         persian: bool) -> None:
+@given(
+    st.from_regex(r"9[0-9]{9}", fullmatch=True),
+    st.sampled_from(["0{n}", "+98{n}", "0098{n}", "98{n}", "{n}"]),
+    st.sampled_from(["", " ", "-"]),
+    st.booleans(),
+)
+def test_every_way_of_writing_a_mobile_is_the_same_number(
+    national: str, form: str, separator: str, persian: bool
+) -> None:
     written = form.format(n=separator.join([national[:3], national[3:6], national[6:]]))
     if persian:
         written = to_persian_digits(written)

@@ -16,14 +16,28 @@ SLOTS = sorted(DOMAIN.slots)
 FORMS = sorted(DOMAIN.forms)
 
 events = st.one_of(
-    st.builds(lambda n, v: slot_event(n, v), st.sampled_from(SLOTS), st.one_of(st.none(), st.text(max_size=8))),
+    st.builds(
+        lambda n, v: slot_event(n, v), st.sampled_from(SLOTS), st.one_of(st.none(), st.text(max_size=8))
+    ),
     st.builds(lambda n: event("active_loop", name=n), st.one_of(st.none(), st.sampled_from(FORMS))),
-    st.builds(lambda i: event("user", text="x", parse_data={"intent": {"name": i, "confidence": 1.0}}),
-              st.sampled_from(list(DOMAIN.intents))),
-    st.builds(lambda n: action_event(n), st.sampled_from(["action_listen", "utter_greet", "action_track_order"])),
+    st.builds(
+        lambda i: event("user", text="x", parse_data={"intent": {"name": i, "confidence": 1.0}}),
+        st.sampled_from(list(DOMAIN.intents)),
+    ),
+    st.builds(
+        lambda n: action_event(n), st.sampled_from(["action_listen", "utter_greet", "action_track_order"])
+    ),
     st.builds(lambda n: event("followup", name=n), st.just("action_track_order")),
-    st.sampled_from([event("rewind"), event("undo"), event("reset_slots"), event("restart"), event("pause"),
-                     event("resume")]),
+    st.sampled_from(
+        [
+            event("rewind"),
+            event("undo"),
+            event("reset_slots"),
+            event("restart"),
+            event("pause"),
+            event("resume"),
+        ]
+    ),
 )
 
 
@@ -35,7 +49,14 @@ def test_replaying_stored_events_gives_the_same_state(history: list[dict]) -> No
     for item in history:
         live.add(item)
     replayed = Tracker.from_events("1", DOMAIN, live.new_events)
-    for attribute in ("slots", "active_loop", "latest_message", "latest_action_name", "followup_action", "paused",
-                      "events"):
+    for attribute in (
+        "slots",
+        "active_loop",
+        "latest_message",
+        "latest_action_name",
+        "followup_action",
+        "paused",
+        "events",
+    ):
         assert getattr(replayed, attribute) == getattr(live, attribute), attribute
     assert replayed.turn_markers() == live.turn_markers()

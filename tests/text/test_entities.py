@@ -129,8 +129,14 @@ def test_amounts_are_whole_toman(text, value):
 
 def test_entities_are_rasa_shaped():
     (entity,) = extract_entities("سفارش ۱۲۳۴۵")
-    assert entity == {"entity": "order_id", "value": "12345", "start": 6, "end": 11, "confidence": 1.0,
-                      "extractor": "PatternEntityExtractor"}
+    assert entity == {
+        "entity": "order_id",
+        "value": "12345",
+        "start": 6,
+        "end": 11,
+        "confidence": 1.0,
+        "extractor": "PatternEntityExtractor",
+    }
 
 
 def test_several_entities_in_text_order():
