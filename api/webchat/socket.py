@@ -16,9 +16,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 
-from bot.channels.webchat import history
 from bot.channels.webchat.adapter import FrameError, WebchatAdapter, refusal
 from bot.channels.webchat.session import VisitorSession
+from bot.services import webchat_history as history
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("pishkhan.webchat")

@@ -88,6 +88,16 @@ async def due_rows(session: AsyncSession) -> list[tuple[int, str]]:
     return [(row_id, key) for row_id, key in rows]
 
 
+async def has_pending(session: AsyncSession, ordering_key: str) -> bool:
+    """Is anything of this chat still waiting for its turn?"""
+    found = await session.scalar(
+        select(InboundUpdate.id)
+        .where(InboundUpdate.ordering_key == ordering_key, InboundUpdate.status == InboundStatus.PENDING)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def claim(session: AsyncSession, row_id: int) -> InboundUpdate | None:
     """The pending row, locked for this transaction (PostgreSQL skips a row another worker holds)."""
     query = select(InboundUpdate).where(

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.instagram import store
 from bot.channels.instagram.adapter import NAME
 from bot.channels.instagram.graph import (
     TOKEN_CODE,
@@ -25,9 +24,11 @@ from bot.channels.instagram.graph import (
 from bot.channels.instagram.render import send_requests
 from bot.channels.instagram.window import WindowDecision, within_window
 from bot.delivery import Delivered, DeliveryError, OutboxItem, PermanentError, TransientError
+from bot.services import channel_state
 from bot.storage.base import utcnow
 
 log = logging.getLogger("pishkhan.instagram")
+PROGRESS_KEY = "instagram_sent_mids"  # in the outbox body: parts already accepted by Meta
 HUMAN_AGENT_HINT = (
     "; agents can answer for up to 7 days when PISHKHAN_INSTAGRAM_HUMAN_AGENT_TAG is enabled "
     "(it needs Meta's Human Agent approval)"
@@ -56,7 +57,7 @@ class InstagramSender:
         )
         if not requests:
             raise PermanentError("empty message: nothing to send to Instagram")
-        sent: list[str | None] = list(item.body.get(store.PROGRESS_KEY) or [])
+        sent: list[str | None] = list(item.body.get(PROGRESS_KEY) or [])
         for request in requests[len(sent) :]:  # a retry resumes after the parts Meta already took
             try:
                 sent.append(await self.graph.send(request))
@@ -68,8 +69,8 @@ class InstagramSender:
     async def decide(self, item: OutboxItem) -> WindowDecision:
         """May this row go out now, and with which message tag? Raises PermanentError when it may not."""
         async with self.sessionmaker() as session:
-            facts = await store.delivery_facts(
-                session, channel=self.channel, igsid=item.target, message_id=item.message_id
+            facts = await channel_state.delivery_facts(
+                session, channel=self.channel, external_id=item.target, message_id=item.message_id
             )
         human_agent = facts.by_agent and self.human_agent_tag
         decision = within_window(facts.last_inbound_at, self.clock(), human_agent=human_agent)
@@ -79,10 +80,10 @@ class InstagramSender:
         return decision
 
     async def _remember(self, item: OutboxItem, sent: list[str | None], total: int) -> None:
-        if not sent or len(sent) == len(item.body.get(store.PROGRESS_KEY) or []):
+        if not sent or len(sent) == len(item.body.get(PROGRESS_KEY) or []):
             return  # nothing new was accepted on this attempt
         async with self.sessionmaker() as session, session.begin():
-            await store.record_progress(session, item, sent)
+            await channel_state.record_progress(session, item, PROGRESS_KEY, sent)
         log.info("outbox %s: %d of %d Instagram parts sent before the failure", item.id, len(sent), total)
 
     async def _failure(self, item: OutboxItem, exc: GraphError | GraphUnavailable) -> DeliveryError:
@@ -94,5 +95,7 @@ class InstagramSender:
             )
         elif exc.code == UNREACHABLE_CODE:
             async with self.sessionmaker() as session, session.begin():
-                await store.mark_unreachable(session, channel=self.channel, igsid=item.target)
+                await channel_state.set_reachable(
+                    session, channel=self.channel, external_id=item.target, reachable=False
+                )
         return classify(exc)

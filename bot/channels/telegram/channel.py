@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import InboundMessage
 from bot.channels.inbound import enqueue
-from bot.channels.telegram import store
 from bot.channels.telegram.adapter import ButtonPress, Parsed, load, parse_update
+from bot.channels.telegram.buttons import parse_reference
 from bot.channels.telegram.chat_action import Typing
 from bot.channels.telegram.instances import Instance
+from bot.services import channel_state
 
 log = logging.getLogger("pishkhan.telegram")
 EXPIRED_BUTTON = "این گزینه دیگر در دسترس نیست؛ لطفاً دوباره بپرسید."
@@ -81,10 +82,10 @@ class TelegramChannel:
             expired = await self._resolve_button(session, parsed)
             queued = [m for m in parsed.messages if await enqueue(session, m)]
             if parsed.reachability is not None:
-                await store.set_reachable(
+                await channel_state.set_reachable(
                     session,
                     channel=self.name,
-                    user_id=parsed.reachability.user_id,
+                    external_id=parsed.reachability.user_id,
                     reachable=parsed.reachability.reachable,
                 )
         if queued:
@@ -102,9 +103,12 @@ class TelegramChannel:
         press = parsed.button
         if press is None or press.reference is None or not parsed.messages:
             return False
-        payload = await store.button_payload(
-            session, channel=self.name, chat_id=press.chat_id, reference=press.reference
-        )
+        reference = parse_reference(press.reference)
+        payload = None
+        if reference is not None:
+            payload = await channel_state.button_payload(
+                session, channel=self.name, chat_id=press.chat_id, row_id=reference[0], index=reference[1]
+            )
         if payload is None:
             parsed.messages.clear()
             parsed.skipped["expired_button"] += 1

@@ -29,13 +29,14 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.telegram import store
 from bot.channels.telegram.chat_action import Typing
 from bot.channels.telegram.render import send_requests
 from bot.channels.telegram.split import MAX_CHARS
 from bot.delivery import Delivered, DeliveryError, OutboxItem, PermanentError, RetryAfter, TransientError
+from bot.services import channel_state
 
 log = logging.getLogger("pishkhan.telegram")
+PROGRESS_KEY = "telegram_sent_ids"  # in the outbox body: message ids of the parts already accepted
 
 
 class TelegramSender:
@@ -57,7 +58,7 @@ class TelegramSender:
         calls = send_requests(item.target, item.body, item.id, max_chars=self.max_chars)
         if not calls:
             raise PermanentError(f"empty message: nothing to send to {self.channel}")
-        sent: list[int] = list(item.body.get(store.PROGRESS_KEY) or [])
+        sent: list[int] = list(item.body.get(PROGRESS_KEY) or [])
         for call in calls[len(sent) :]:  # a retry resumes after the parts already accepted
             try:
                 sent.append(await self._send(call))
@@ -87,16 +88,18 @@ class TelegramSender:
         return int(getattr(result, "message_id", 0) or 0)
 
     async def _remember(self, item: OutboxItem, sent: list[int]) -> None:
-        if len(sent) == len(item.body.get(store.PROGRESS_KEY) or []):
+        if len(sent) == len(item.body.get(PROGRESS_KEY) or []):
             return  # nothing new was accepted on this attempt
         async with self.sessionmaker() as session, session.begin():
-            await store.record_progress(session, item, sent)
+            await channel_state.record_progress(session, item, PROGRESS_KEY, sent)
 
     async def _failure(self, item: OutboxItem, exc: TelegramAPIError | ClientDecodeError) -> DeliveryError:
         error = classify(self.channel, exc)
         if isinstance(exc, TelegramForbiddenError):
             async with self.sessionmaker() as session, session.begin():
-                await store.set_reachable(session, channel=self.channel, user_id=item.target, reachable=False)
+                await channel_state.set_reachable(
+                    session, channel=self.channel, external_id=item.target, reachable=False
+                )
         if isinstance(exc, TelegramUnauthorizedError | TelegramNotFound):
             log.critical(
                 "%s rejected the bot token: every reply waits until the token is fixed", self.channel

@@ -17,17 +17,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
 from bot.channels.base import InboundMessage
 from bot.channels.inbound import enqueue
 from bot.channels.registry import ChannelContext
 from bot.hours import OpeningHours
+from bot.services import inbound_queue
+from bot.services import webchat_history as history
 from bot.storage.base import utcnow
-from bot.storage.models import ConversationStatus, InboundStatus, InboundUpdate, VerificationMethod
+from bot.storage.models import ConversationStatus, VerificationMethod
 from bot.text.digits import to_persian_digits
 
-from . import history
 from .ratelimit import NewConversationLimit
 from .sender import visitor_topic
 from .tokens import check_shop_user, identity_secret, issue_visitor_token, new_visitor_id, read_visitor_token
@@ -195,15 +194,7 @@ class WebchatAdapter:
 
     async def _starting(self, session: Any, visitor: Visitor) -> bool:
         """Whether a first message of this visitor is queued already (its conversation is on the way)."""
-        queued = await session.scalar(
-            select(InboundUpdate.id)
-            .where(
-                InboundUpdate.ordering_key == f"{NAME}:{visitor.visitor_id}",
-                InboundUpdate.status == InboundStatus.PENDING,
-            )
-            .limit(1)
-        )
-        return queued is not None
+        return await inbound_queue.has_pending(session, f"{NAME}:{visitor.visitor_id}")
 
     async def drop_sockets(self, code: int = 1012) -> int:
         """Close every open widget socket of this process (shutdown; tests of reconnect)."""

@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+from bot.services import webchat_history as history
 from bot.storage.models import ConversationStatus
 
-from . import history
 from .adapter import FrameError, Visitor, WebchatAdapter, refusal
 from .sender import visitor_topic
 

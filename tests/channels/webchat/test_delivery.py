@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.channels.webchat import history
 from bot.channels.webchat.sender import make_sender, visitor_topic
 from bot.channels.webchat.tokens import new_visitor_id
 from bot.delivery import Delivered, OutboxItem, PermanentError
 from bot.events import LocalBus
 from bot.services import conversations, identity
+from bot.services import webchat_history as history
 from bot.storage.models import Agent, Conversation, DeliveryStatus, Message, Outbox, OutboxStatus, Sender
 from tests.channels.webchat.conftest import Harness
 

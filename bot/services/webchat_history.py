@@ -1,4 +1,4 @@
-"""What a widget shows: the visitor's messages in id order, as the socket sends them.
+"""What a widget shows: the visitor's messages in id order, as the web-chat socket sends them.
 
 Message ids order one visitor's thread (their turns run one at a time). A reply still waiting in the
 outbox is not shown until the sender has published it, and nothing after it is shown either: the
