@@ -39,6 +39,15 @@ async def find_accessible_order(tracker: Tracker) -> tuple[Order | None, bool]:
         return order, verified
 
 
+def phone_or_complain(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    """The phone a form was given, normalised; None (and the customer told how to write it) if it is not one."""
+    try:
+        return normalize_phone(str(value))
+    except InvalidPhone:
+        dispatcher.utter_message(response="utter_invalid_phone")
+        return None
+
+
 def ran_this_turn(tracker: Tracker, action: str) -> bool:
     """Did ``action`` already run since the customer's latest message?"""
     for event in reversed(tracker.events):
@@ -152,10 +161,8 @@ class ValidateOrderAccessForm(FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            phone = normalize_phone(str(value))
-        except InvalidPhone:
-            dispatcher.utter_message(response="utter_invalid_phone")
+        phone = phone_or_complain(value, dispatcher)
+        if phone is None:
             return {"phone": None}
         number = str(tracker.get_slot("order_id") or "")
         async with turn_scope(tracker) as ctx:

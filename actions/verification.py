@@ -10,11 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import turn_scope
+from actions.orders import phone_or_complain
 from actions.support import hand_over
-from bot.services import audit, identity, otp
+from bot.services import identity, otp
 from bot.services.otp import CheckResult, SendResult
 from bot.storage.models import Identity, VerificationMethod
-from bot.text.phone import InvalidPhone, normalize_phone
 
 STOP = {"requested_slot": None}  # a validator's way to end the form: nothing more will be asked
 IDENTITY_CONFLICT = "identity_conflict"
@@ -28,10 +28,8 @@ class ValidateOtpForm(FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            phone = normalize_phone(str(value))
-        except InvalidPhone:
-            dispatcher.utter_message(response="utter_invalid_phone")
+        phone = phone_or_complain(value, dispatcher)
+        if phone is None:
             return {"phone": None}
         async with turn_scope(tracker) as ctx:
             sent = await otp.send_code(
@@ -98,23 +96,11 @@ async def _link(tracker: Tracker, phone: str) -> int | None:
                 ctx.session, identity=channel_user, phone=phone, method=VerificationMethod.SMS_OTP
             )
         except identity.IdentityConflict:  # never moved silently (DESIGN §4)
-            _audit(ctx.session, "conflict", ctx.identity_id)
+            otp.record(ctx.session, "conflict", ctx.identity_id)
             return None
         ctx.customer_id = linked.customer_id  # the rest of this turn acts for the linked customer
-        _audit(ctx.session, "verified", ctx.identity_id, customer_id=linked.customer_id)
+        otp.record(ctx.session, "verified", ctx.identity_id, customer_id=linked.customer_id)
         return linked.customer_id
-
-
-def _audit(session: Any, what: str, identity_id: int, **detail: Any) -> None:
-    audit.record(
-        session,
-        action=f"verification.sms_otp.{what}",
-        subject_type="identity",
-        subject_id=identity_id,
-        actor_type="customer",
-        actor_id=identity_id,
-        detail=detail or None,
-    )
 
 
 def _restore_order_id(tracker: Tracker, code: str | None) -> dict[str, Any]:

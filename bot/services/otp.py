@@ -15,6 +15,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,7 +98,7 @@ async def send_code(
     """Send a new code to ``phone`` (already normalised) for this channel identity, unless rate-limited."""
     now = now or utcnow()
     if await is_rate_limited(session, identity_id=identity_id, phone=phone, now=now):
-        _audit(session, "rate_limited", identity_id)
+        record(session, "rate_limited", identity_id)
         log.info("verification code refused for identity %s: rate limit", identity_id)
         return SendResult.RATE_LIMITED
     code = generate_code()
@@ -119,7 +120,7 @@ async def send_code(
         conversation_id=conversation_id,
         now=now,
     )
-    _audit(session, "sent", identity_id)
+    record(session, "sent", identity_id)
     log.info("verification code sent to %s for identity %s", mask_phone(phone), identity_id)
     await session.flush()
     return SendResult.SENT
@@ -154,7 +155,7 @@ async def check_code(
             result = CheckResult.OK
         else:
             result = CheckResult.LOCKED if row.attempts >= MAX_ATTEMPTS else CheckResult.WRONG
-    _audit(session, "checked", identity_id, result=result.value)
+    record(session, "checked", identity_id, result=result.value)
     await session.flush()
     return result
 
@@ -168,7 +169,8 @@ async def _count_since(session: AsyncSession, condition: object, since: datetime
     return count or 0
 
 
-def _audit(session: AsyncSession, what: str, identity_id: int, **detail: str) -> None:
+def record(session: AsyncSession, what: str, identity_id: int, **detail: Any) -> None:
+    """Audit a step of SMS verification (never with the code)."""
     audit.record(
         session,
         action=f"verification.sms_otp.{what}",
