@@ -14,6 +14,7 @@ from bot.services import identity
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade
 from bot.storage.models import VerificationMethod
+from tests import db
 from tests.bench.servers import drive, uvicorn_server
 from tests.shop import SARA_PHONE, load_known_shop
 
@@ -54,20 +55,29 @@ async def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model"
         await asyncio.to_thread(train, PROJECT_ROOT / "nlu_data", model)
-        url = f"sqlite+aiosqlite:///{tmp}/turns.db"
-        await prepare(url)
-        env = {
-            "PISHKHAN_DATABASE_URL": url,
-            "PISHKHAN_NLU_MODEL": str(model),
-            "PISHKHAN_LOG_LEVEL": "WARNING",
-        }
-        with uvicorn_server("api.app:create_app", env, factory=True) as base:
-            for concurrency in (1, 16):
-                results[f"rest_c{concurrency}"] = await measure(base, concurrency, echo=False)
+        pg = await db.create_pg_database()
+        try:
+            for backend, url in (("sqlite", f"sqlite+aiosqlite:///{tmp}/turns.db"), ("postgresql", pg)):
+                await prepare(url)
+                env = {
+                    "PISHKHAN_DATABASE_URL": url,
+                    "PISHKHAN_NLU_MODEL": str(model),
+                    "PISHKHAN_LOG_LEVEL": "WARNING",
+                }
+                with uvicorn_server("api.app:create_app", env, factory=True) as base:
+                    for concurrency in (1, 16):
+                        results[f"{backend}_rest_c{concurrency}"] = await measure(
+                            base, concurrency, echo=False
+                        )
+        finally:
+            await db.drop_pg_database(pg)
         with uvicorn_server("tests.bench.echo_app:app") as base:
             for concurrency in (1, 16):
                 results[f"echo_c{concurrency}"] = await measure(base, concurrency, echo=True)
-    for concurrency in (1, 16):
-        rest, echo = results[f"rest_c{concurrency}"], results[f"echo_c{concurrency}"]
-        results[f"turns_vs_echo_c{concurrency}"] = round(rest["per_second"] / echo["per_second"], 3)
+    for backend in ("sqlite", "postgresql"):
+        for concurrency in (1, 16):
+            rest, echo = results[f"{backend}_rest_c{concurrency}"], results[f"echo_c{concurrency}"]
+            results[f"{backend}_turns_vs_echo_c{concurrency}"] = round(
+                rest["per_second"] / echo["per_second"], 3
+            )
     return results
