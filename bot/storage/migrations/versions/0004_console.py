@@ -1,6 +1,6 @@
 """console: agent sessions, login attempts, first responses after handoffs, KPI report indexes
 
-Revision ID: 0005_console
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 16:01:52.016094
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import bot.storage.base
 
-revision: str = "0005_console"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
