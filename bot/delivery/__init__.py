@@ -1,6 +1,7 @@
 """Delivery of everything in the outbox: chat messages, shop events, SMS and email (DESIGN §2 step 7).
 
-Channel adapters plug in with ``register_sender(channel, sender)``: a sender is
+Channel adapters plug in through a ``SenderRegistry`` given to the ``OutboxSender`` (the app builds it
+from the channel plugins, see api/background.py): a sender is
 ``async def sender(item: OutboxItem) -> Delivered | RetryAfter | None`` making one attempt, raising
 ``TransientError`` or ``PermanentError`` when it did not work. ``OutboxSender`` does the rest.
 """
@@ -15,9 +16,6 @@ from bot.delivery.base import (
     SenderRegistry,
     TransientError,
     parse_retry_after,
-    register_sender,
-    senders,
-    unregister_sender,
 )
 from bot.delivery.claims import Outcome
 from bot.delivery.retry import DEFAULT_POLICIES, RetryPolicy
@@ -39,8 +37,5 @@ __all__ = [
     "TransientError",
     "nudge_all",
     "parse_retry_after",
-    "register_sender",
     "run_standalone",
-    "senders",
-    "unregister_sender",
 ]

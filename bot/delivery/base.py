@@ -100,18 +100,6 @@ class SenderRegistry:
         return kind_or_channel in self._senders
 
 
-# The process's registry: channel adapters register here when they start (no I/O, just a dict).
-senders = SenderRegistry()
-
-
-def register_sender(kind_or_channel: str, sender: Sender) -> None:
-    senders.register(kind_or_channel, sender)
-
-
-def unregister_sender(kind_or_channel: str, sender: Sender | None = None) -> None:
-    senders.unregister(kind_or_channel, sender)
-
-
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from an HTTP ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:

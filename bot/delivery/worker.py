@@ -27,7 +27,6 @@ from bot.delivery.base import (
     SenderRegistry,
     TransientError,
     routing_key,
-    senders,
 )
 from bot.delivery.claims import Outcome
 from bot.delivery.retry import MAX_RETRY_AFTER, RetryPolicy, policy_for
@@ -64,7 +63,7 @@ class OutboxSender:
         if delivery_timeout >= lease.total_seconds():
             raise ValueError("delivery_timeout must be shorter than the lease, or a slow send is sent twice")
         self.sessionmaker, self.settings = sessionmaker, settings
-        self.registry = registry if registry is not None else senders
+        self.registry = registry if registry is not None else SenderRegistry()
         self.policies, self.clock = policies, clock
         self.poll_seconds, self.batch, self.lease = poll_seconds, batch, lease
         self.delivery_timeout, self.unroutable_delay = delivery_timeout, unroutable_delay
