@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.runtime import Runtime
 from bot.config import Settings
-from tests import db
+from tests.apps import serve
 from tests.fakes.graph import TOKEN, FakeGraph
 
 APP_SECRET = "test-instagram-app-secret"
@@ -81,14 +81,6 @@ def ig_settings(database_url: str, graph: FakeGraph) -> Settings:
     )
 
 
-async def _serve(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-    await db.empty_all_tables(engine)
-
-
 @pytest.fixture
 async def ig_app(ig_settings: Settings) -> FastAPI:
     """Webhooks and sender without the bot: stored messages stay queued, nothing answers them."""
@@ -97,7 +89,7 @@ async def ig_app(ig_settings: Settings) -> FastAPI:
 
 @pytest.fixture
 async def ig_client(ig_app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _serve(ig_app, engine):
+    async for client in serve(ig_app, engine):
         yield client
 
 
@@ -110,5 +102,5 @@ async def ig_bot_app(ig_settings: Settings, runtime: Runtime) -> FastAPI:
 
 @pytest.fixture
 async def ig_bot(ig_bot_app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _serve(ig_bot_app, engine):
+    async for client in serve(ig_bot_app, engine):
         yield client

@@ -20,7 +20,7 @@ from api.app import create_app
 from api.runtime import Runtime
 from bot.config import Settings
 from bot.storage.models import InboundStatus, InboundUpdate, Outbox, OutboxStatus
-from tests import db
+from tests.apps import serve
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 SECRET = "test-telegram-secret_1"
@@ -144,14 +144,6 @@ def tg_settings(database_url: str, telegram_api: FakeTelegram) -> Settings:
     )
 
 
-async def _serve(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-    await db.empty_all_tables(engine)
-
-
 @pytest.fixture
 async def tg_app(tg_settings: Settings) -> FastAPI:
     """Webhooks and senders without the bot: stored updates stay queued, nothing answers them."""
@@ -160,7 +152,7 @@ async def tg_app(tg_settings: Settings) -> FastAPI:
 
 @pytest.fixture
 async def tg_client(tg_app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _serve(tg_app, engine):
+    async for client in serve(tg_app, engine):
         yield client
 
 
@@ -173,5 +165,5 @@ async def tg_bot_app(tg_settings: Settings, runtime: Runtime) -> FastAPI:
 
 @pytest.fixture
 async def tg_bot(tg_bot_app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _serve(tg_bot_app, engine):
+    async for client in serve(tg_bot_app, engine):
         yield client

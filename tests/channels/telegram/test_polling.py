@@ -19,7 +19,8 @@ from bot.channels.telegram.instances import Instance
 from bot.channels.telegram.polling import poll
 from bot.config import Settings
 from bot.storage.models import InboundUpdate
-from tests.channels.telegram.conftest import SECRET, _serve, eventually, text_update
+from tests.apps import serve
+from tests.channels.telegram.conftest import SECRET, eventually, text_update
 from tests.fakes.telegram import TOKEN, FakeTelegram, server_error
 
 
@@ -110,6 +111,6 @@ async def test_serve_with_polling_on_runs_it_inside_the_server(
     settings = tg_settings.model_copy(update={"telegram_polling": True, "bale_token": None})
     app: FastAPI = create_app(settings, load_conversations=False)
     await telegram_api.push_update(text_update("سلام از حالت توسعه"))
-    async for _client in _serve(app, engine):
+    async for _client in serve(app, engine):
         await eventually(lambda: _count(app.state.sessionmaker, 1))
         assert await stored_texts(app.state.sessionmaker) == ["سلام از حالت توسعه"]

@@ -16,12 +16,12 @@ from bot.channels.inbound import from_payload
 from bot.config import Settings
 from bot.services import conversations, identity
 from bot.storage.models import Identity, InboundUpdate, Outbox
+from tests.apps import serve
 from tests.channels.telegram.conftest import (
     BALE_SECRET,
     BALE_TOKEN,
     CHAT,
     PAYLOADS,
-    _serve,
     callback_update,
     post_update,
     text_update,
@@ -182,7 +182,7 @@ async def test_blocking_and_unblocking_the_bot_is_recorded_on_the_identity(
 
 async def test_a_messenger_that_is_not_configured_is_404(database_url: str, engine: AsyncEngine) -> None:
     settings = Settings(database_url=database_url, env="test", _env_file=None)  # type: ignore[call-arg]
-    async for client in _serve(create_app(settings, load_conversations=False), engine):
+    async for client in serve(create_app(settings, load_conversations=False), engine):
         response = await post_update(client, text_update("سلام"))
         assert response.status_code == 404 and "PISHKHAN_TELEGRAM_TOKEN" in response.json()["detail"]
         assert (await post_update(client, text_update("سلام"), path="/webhooks/bale")).status_code == 404
@@ -200,7 +200,7 @@ async def test_without_a_configured_secret_nothing_is_accepted(
         telegram_api_base=telegram_api.url,
     )
     app = create_app(settings, load_conversations=False)
-    async for client in _serve(app, engine):
+    async for client in serve(app, engine):
         for secret in (None, "", "anything"):
             assert (await post_update(client, text_update("سلام"), secret=secret)).status_code == 401
         async with app.state.sessionmaker() as session:
