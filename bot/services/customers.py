@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from bot.storage.models import Conversation, Customer, Identity, Message, Order, Shipment
+from bot.services import orders
+from bot.storage.models import Conversation, Customer, Identity, Message, Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ async def list_orders(session: AsyncSession, customer_id: int, *, limit: int = 5
         .where(Order.customer_id == customer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(limit)
-        .options(selectinload(Order.items), selectinload(Order.shipment).selectinload(Shipment.events))
+        .options(*orders.detail_options())
     )
     return list(rows)
 

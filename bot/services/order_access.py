@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audit, orders
+from bot.services import audit, customers, orders
 from bot.storage.base import utcnow
 from bot.storage.models import AuditLog, Customer, Identity, IdentityKind, Order
 from bot.text.phone import InvalidPhone, normalize_phone
@@ -47,14 +47,8 @@ async def access_order(
 
 
 async def recent_orders(session: AsyncSession, customer_id: int, *, limit: int = 5) -> list[Order]:
-    rows = await session.scalars(
-        select(Order)
-        .where(Order.customer_id == customer_id)
-        .order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(limit)
-        .options(*orders.detail_options())
-    )
-    return list(rows)
+    """The few latest orders a conversation offers as buttons."""
+    return await customers.list_orders(session, customer_id, limit=limit)
 
 
 async def is_locked(session: AsyncSession, *, identity_id: int) -> bool:
