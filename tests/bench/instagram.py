@@ -11,19 +11,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 
 from bot.channels.instagram.graph import GraphClient
 from bot.channels.instagram.sender import InstagramSender
@@ -32,7 +27,7 @@ from bot.delivery import OutboxSender, SenderRegistry
 from bot.services import conversations, identity
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade
-from tests.bench.servers import ROOT, _wait_until_up, drive, free_port, uvicorn_server
+from tests.bench.servers import drive, loopback_process, uvicorn_server
 from tests.fakes.graph import TOKEN
 
 SECRET = "bench-app-secret"
@@ -40,13 +35,6 @@ REQUESTS = 1000
 USERS = 64
 OUTBOX_USERS, PER_USER = 100, 10
 TEXT = "سلام، سفارش ۱۰۰۰۰۰۱ من کی می‌رسه؟"
-
-
-def webhook_only_app() -> FastAPI:
-    """The app without the NLU model: the inbound worker is off, stored messages wait in the queue."""
-    from api.app import create_app
-
-    return create_app(load_conversations=False)
 
 
 def signed_body(i: int) -> tuple[bytes, str]:
@@ -84,7 +72,7 @@ async def webhook_figures(tmp: str) -> dict[str, Any]:
         "PISHKHAN_INSTAGRAM_ACCESS_TOKEN": "bench",  # a sender, idle: nothing is answered
     }
     results: dict[str, Any] = {"requests": REQUESTS}
-    with uvicorn_server("tests.bench.instagram:webhook_only_app", env, factory=True) as base:
+    with uvicorn_server("tests.bench.servers:webhook_only_app", env, factory=True) as base:
         for n, concurrency in enumerate((1, 16)):
             results[f"webhook_c{concurrency}"] = await measure_webhook(
                 base, concurrency, path="/webhooks/instagram", offset=n * 1_000_000
@@ -96,25 +84,6 @@ async def webhook_figures(tmp: str) -> dict[str, Any]:
         webhook, echo = results[f"webhook_c{concurrency}"], results[f"echo_c{concurrency}"]
         results[f"webhook_vs_echo_c{concurrency}"] = round(webhook["per_second"] / echo["per_second"], 3)
     return results
-
-
-@contextlib.contextmanager
-def fake_graph_process() -> Iterator[str]:
-    """The fake Graph API in its own process, so it does not share this one's CPU with the sender."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.graph", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 async def queue_replies(sessionmaker: Any) -> int:
@@ -141,7 +110,7 @@ async def sender_figures(tmp: str) -> dict[str, Any]:
     sessionmaker = make_sessionmaker(engine)
     results: dict[str, Any] = {}
     try:
-        with fake_graph_process() as base:
+        with loopback_process(["-m", "tests.fakes.graph", "{port}"]) as base:
             graph = GraphClient(base_url=f"{base}/v21.0", access_token=TOKEN)
             try:
                 results["graph_client"] = await raw_client(graph)

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -26,26 +27,26 @@ def free_port() -> int:
 @contextlib.contextmanager
 def uvicorn_server(target: str, env: dict[str, str] | None = None, *, factory: bool = False) -> Iterator[str]:
     """Run ``uvicorn target`` in a subprocess on a free loopback port; yields its base URL."""
+    options = ["--log-level", "warning", "--no-access-log", *(["--factory"] if factory else [])]
+    with loopback_process(
+        ["-m", "uvicorn", target, "--host", "127.0.0.1", "--port", "{port}", *options], env
+    ) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def loopback_process(arguments: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``python <arguments>`` (``{port}`` replaced by a free loopback port) until it answers HTTP;
+    yields its base URL and stops it afterwards. A fake API in its own process does not share the
+    measured process's CPU."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if factory:
-        command.append("--factory")
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    command = [sys.executable, *(a.replace("{port}", str(port)) for a in arguments)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        _wait_until_up(base, process)  # any answer under 500 means it listens
         yield base
     finally:
         process.terminate()
@@ -53,6 +54,13 @@ def uvicorn_server(target: str, env: dict[str, str] | None = None, *, factory: b
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def webhook_only_app() -> Any:
+    """The app without the NLU model: the inbound worker is off, stored messages wait in the queue."""
+    from api.app import create_app
+
+    return create_app(load_conversations=False)
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

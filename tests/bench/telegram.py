@@ -13,18 +13,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 from aiogram import Bot
 from aiogram.methods import SendMessage
-from fastapi import FastAPI
 
 from bot.channels.telegram.client import make_bot
 from bot.channels.telegram.instances import Instance
@@ -34,7 +29,7 @@ from bot.delivery import Delivered, OutboxSender, SenderRegistry
 from bot.services import conversations, identity
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade
-from tests.bench.servers import ROOT, _wait_until_up, drive, free_port, uvicorn_server
+from tests.bench.servers import drive, loopback_process, uvicorn_server
 from tests.fakes.telegram import TOKEN
 
 SECRET = "bench-telegram-secret"
@@ -42,13 +37,6 @@ REQUESTS = 1000
 CHATS = 64
 OUTBOX_CHATS, PER_CHAT = 100, 10
 TEXT = "سلام، سفارش ۱۰۰۰۰۰۱ من کی می‌رسه؟"
-
-
-def webhook_only_app() -> FastAPI:
-    """The app without the NLU model: the inbound worker is off, stored updates wait in the queue."""
-    from api.app import create_app
-
-    return create_app(load_conversations=False)
 
 
 def update(i: int) -> dict[str, Any]:
@@ -77,25 +65,6 @@ async def measure_webhook(base: str, concurrency: int, *, path: str, offset: int
     return (await drive(post, total=REQUESTS, concurrency=concurrency)).as_dict()
 
 
-@contextlib.contextmanager
-def fake_telegram_process() -> Iterator[str]:
-    """The fake Bot API in its own process, so it does not share the measured process's CPU."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)  # any answer under 500 means it listens
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 async def webhook_figures(tmp: str, api: str) -> dict[str, Any]:
     url = f"sqlite+aiosqlite:///{tmp}/webhook.db"
     await asyncio.to_thread(upgrade, url)
@@ -107,7 +76,7 @@ async def webhook_figures(tmp: str, api: str) -> dict[str, Any]:
         "PISHKHAN_TELEGRAM_API_BASE": api,
     }
     results: dict[str, Any] = {"requests": REQUESTS, "worker": "off (acknowledged and queued)"}
-    with uvicorn_server("tests.bench.telegram:webhook_only_app", env, factory=True) as base:
+    with uvicorn_server("tests.bench.servers:webhook_only_app", env, factory=True) as base:
         for n, concurrency in enumerate((1, 16)):
             results[f"webhook_c{concurrency}"] = await measure_webhook(
                 base, concurrency, path="/webhooks/telegram", offset=n * 1_000_000
@@ -197,5 +166,8 @@ async def sender_figures(tmp: str, api: str) -> dict[str, Any]:
 
 
 async def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, fake_telegram_process() as api:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        loopback_process(["-m", "tests.fakes.telegram", "{port}"]) as api,
+    ):
         return {**await webhook_figures(tmp, api), "sender": await sender_figures(tmp, api)}
