@@ -1,5 +1,5 @@
-"""What runs beside the HTTP server in every worker: the event bus, the inbound worker (channel turns),
-the outbox sender (everything outbound), and each configured channel's own tasks."""
+"""What runs beside the HTTP server: the event bus, and by the process's role the inbound worker (channel
+turns), the outbox sender (everything outbound) and each configured channel's own tasks."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from bot.channels.inbound import InboundWorker
 from bot.channels.registry import ChannelContext, build_channels
-from bot.delivery import OutboxItem, OutboxSender, Outcome, SenderRegistry
+from bot.delivery import OutboxItem, OutboxSender, Outcome, SenderRegistry, wakeup
 from bot.delivery.worker import OnRecorded
 from bot.dialogue.runtime import TurnResult
 from bot.events import EventBus, make_bus
@@ -22,6 +22,7 @@ from bot.observability import Metrics
 from bot.storage.models import OutboxKind, OutboxStatus
 
 log = logging.getLogger("pishkhan")
+WORK_TOPIC = "work"  # web processes tell workers that inbound updates or outbox rows were stored
 
 
 async def publish_turn(bus: EventBus, result: TurnResult) -> None:
@@ -59,16 +60,49 @@ def delivery_publisher(bus: EventBus, metrics: Metrics | None) -> OnRecorded:
     return on_recorded
 
 
+class BusNudge:
+    """In the web role turns and deliveries run in worker processes: tell them over the bus that work
+    was stored, instead of letting it wait for their next poll. Nudges coalesce; losing one costs at
+    most a poll interval."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self._pending: asyncio.Task[None] | None = None
+
+    def nudge(self) -> None:
+        if self._pending is not None and not self._pending.done():
+            return
+        with contextlib.suppress(RuntimeError):  # no running loop: nobody to tell from here
+            self._pending = asyncio.get_running_loop().create_task(self.bus.publish(WORK_TOPIC, {}))
+
+    async def close(self) -> None:
+        if self._pending is not None:
+            with contextlib.suppress(Exception):
+                await self._pending
+
+
+async def wake_on_bus(bus: EventBus, *sleepers: Any) -> None:
+    """In a worker: run stored work as soon as a web process says it is there."""
+    async with bus.subscribe(WORK_TOPIC) as queue:
+        while True:
+            await queue.get()
+            for sleeper in sleepers:
+                sleeper.nudge()
+
+
 @asynccontextmanager
 async def background(app: FastAPI) -> AsyncIterator[None]:
+    """Start what the process's role runs beside HTTP (PISHKHAN_ROLE: all, web or worker)."""
     settings = app.state.settings
+    works = settings.role != "web"
     bus = make_bus(settings.redis_url)
     registry = SenderRegistry()
     app.state.bus = bus
     runtime = app.state.runtime
     tasks: list[asyncio.Task[None]] = []
     inbound: InboundWorker | None = None
-    if runtime is not None:
+    remote = None if works else BusNudge(bus)
+    if runtime is not None and works:
 
         async def process(session, message):
             return await runtime.conversations.process(session, message, deliver_via_outbox=True)
@@ -85,24 +119,36 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
         settings=settings,
         sessionmaker=app.state.sessionmaker,
         bus=bus,
-        nudge_inbound=inbound.nudge if inbound else (lambda: None),
+        nudge_inbound=inbound.nudge if inbound else remote.nudge if remote else (lambda: None),
     )
     app.state.channels = build_channels(context)
     for plugin in app.state.channels.values():
         if plugin.sender is not None:
             registry.register(plugin.name, plugin.sender)
-        tasks += [asyncio.create_task(task(), name=f"pishkhan-{plugin.name}") for task in plugin.tasks]
-    app.state.outbox_sender = OutboxSender(
-        app.state.sessionmaker,
-        settings,
-        registry=registry,
-        on_recorded=delivery_publisher(bus, getattr(app.state, "metrics", None)),
-    )
-    await app.state.outbox_sender.start()
+        if works:  # polling and the like: one role runs them, or two processes would fight over updates
+            tasks += [asyncio.create_task(task(), name=f"pishkhan-{plugin.name}") for task in plugin.tasks]
+    app.state.outbox_sender = None
+    if works:
+        app.state.outbox_sender = OutboxSender(
+            app.state.sessionmaker,
+            settings,
+            registry=registry,
+            on_recorded=delivery_publisher(bus, getattr(app.state, "metrics", None)),
+        )
+        await app.state.outbox_sender.start()
+        if settings.role == "worker":
+            sleepers = [s for s in (inbound, app.state.outbox_sender) if s is not None]
+            tasks.append(asyncio.create_task(wake_on_bus(bus, *sleepers), name="pishkhan-wake"))
+    else:
+        wakeup.watch(remote)  # a console reply's outbox row: wake a worker's sender
     try:
         yield
     finally:
-        await app.state.outbox_sender.stop()
+        if app.state.outbox_sender is not None:
+            await app.state.outbox_sender.stop()
+        if remote is not None:
+            wakeup.forget(remote)
+            await remote.close()
         for task in tasks:
             task.cancel()
         for task in tasks:

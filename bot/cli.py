@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,12 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(telegram_app, name="telegram")
+
+
+class Role(StrEnum):
+    all = "all"
+    web = "web"
+    worker = "worker"
 
 
 def fail(reason: str, code: int = 2) -> typer.Exit:
@@ -61,6 +68,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [PISHKHAN_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [PISHKHAN_PORT]")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    role: Annotated[
+        Role | None,
+        typer.Option(help="all: everything; web: HTTP only; worker: turns and delivery [PISHKHAN_ROLE]"),
+    ] = None,
     telegram_polling: Annotated[
         bool, typer.Option("--telegram-polling", help="Fetch Telegram updates by polling (development)")
     ] = False,
@@ -71,10 +82,14 @@ def serve(
 
     import uvicorn
 
+    if role is not None:  # every worker process reads its settings from the environment
+        os.environ["PISHKHAN_ROLE"] = role.value
     settings = settings_or_exit()
     if telegram_polling:  # the app's settings read it in every worker; two pollers would fight (409)
         if workers > 1:
             raise fail("--telegram-polling needs --workers 1")
+        if settings.role == "web":
+            raise fail("--telegram-polling needs a role that runs turns (all or worker)")
         os.environ["PISHKHAN_TELEGRAM_POLLING"] = "true"
     os.environ["PISHKHAN_JSON_LOGS"] = "1"  # every worker process logs JSON lines (see api.app)
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    # all: HTTP and the background work; web: HTTP only (webhooks store, turns run elsewhere);
+    # worker: turns and delivery only (`pishkhan worker`). Several "all" workers are fine too.
+    role: Literal["all", "web", "worker"] = "all"
+    # A row being sent by a worker that died is sent again by another after this long
+    outbox_lease_seconds: Annotated[int, Field(ge=10, le=3600)] = 300
 
     # Secrets. The development defaults are refused when PISHKHAN_ENV=production.
     env: Literal["development", "production", "test"] = "development"
@@ -54,6 +59,7 @@ class Settings(BaseSettings):
     nlu_model: Path = PROJECT_ROOT / "models" / "nlu"
 
     # Channels (used by the channel adapters)
+    channel_timeout_seconds: Annotated[float, Field(ge=1, le=120)] = 30.0  # one call to a platform API
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

@@ -48,6 +48,24 @@ async def database_url(
 
 
 @pytest.fixture(scope="session")
+async def redis_url() -> str:
+    """The machine's Redis (required in CI, skipped elsewhere when absent)."""
+    import redis.asyncio as redis
+
+    url = "redis://127.0.0.1:6379/0"
+    client = redis.from_url(url)
+    try:
+        await client.ping()
+    except Exception as exc:
+        if db.IN_CI:
+            pytest.fail(f"Redis is required in CI but unreachable: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    finally:
+        await client.aclose()
+    return url
+
+
+@pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine

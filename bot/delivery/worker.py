@@ -54,12 +54,15 @@ class OutboxSender:
         clock: Callable[[], datetime] = utcnow,
         poll_seconds: float = 1.0,
         batch: int = 32,
-        lease: timedelta = timedelta(minutes=5),
-        delivery_timeout: float = 60.0,
+        lease: timedelta | None = None,
+        delivery_timeout: float | None = None,
         unroutable_delay: timedelta = timedelta(minutes=1),
         http: httpx.AsyncClient | None = None,
         on_recorded: OnRecorded | None = None,
     ) -> None:
+        lease = lease or timedelta(seconds=settings.outbox_lease_seconds)
+        if delivery_timeout is None:  # half the lease: a slow attempt ends well before another may start
+            delivery_timeout = min(60.0, lease.total_seconds() / 2)
         if delivery_timeout >= lease.total_seconds():
             raise ValueError("delivery_timeout must be shorter than the lease, or a slow send is sent twice")
         self.sessionmaker, self.settings = sessionmaker, settings

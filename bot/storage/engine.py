@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=10
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,  # after a database restart, a dead pooled connection is replaced, not used
+        pool_timeout=10,
+        # pg_stat_activity names the process holding a lock or a slow query
+        connect_args={"server_settings": {"application_name": f"pishkhan:{os.getpid()}"}},
     )
 
 

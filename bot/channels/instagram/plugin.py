@@ -34,6 +34,7 @@ def make_plugins(context: ChannelContext) -> list[ChannelPlugin]:
         base_url=settings.graph_api_base,
         access_token=settings.instagram_access_token.get_secret_value(),
         account_id=settings.instagram_account_id,
+        timeout=settings.channel_timeout_seconds,
     )
     sender = InstagramSender(graph, context.sessionmaker, human_agent_tag=settings.instagram_human_agent_tag)
     return [ChannelPlugin(name=NAME, adapter=channel, sender=sender, close=graph.aclose)]

@@ -22,7 +22,7 @@ def make_plugins(context: ChannelContext) -> list[ChannelPlugin]:
 
 
 def make_plugin(instance: Instance, context: ChannelContext) -> ChannelPlugin:
-    bot = make_bot(instance)
+    bot = make_bot(instance, timeout=context.settings.channel_timeout_seconds)
     typing = Typing(bot)
     channel = TelegramChannel(instance, bot, context.sessionmaker, nudge=context.nudge_inbound, typing=typing)
     sender = TelegramSender(bot, context.sessionmaker, channel=instance.name, typing=typing)
