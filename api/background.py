@@ -43,8 +43,9 @@ def delivery_publisher(bus: EventBus, metrics: Metrics | None) -> OnRecorded:
     """After the outbox records an attempt at a chat message: the console shows sent / failed and why."""
 
     async def on_recorded(item: OutboxItem, outcome: Outcome) -> None:
-        if outcome.status == OutboxStatus.FAILED and metrics is not None:
-            metrics.delivery_failures.labels(channel=item.channel, final="yes").inc()
+        if metrics is not None and outcome.status != OutboxStatus.SENT and outcome.counts_as_attempt:
+            final = "yes" if outcome.status == OutboxStatus.FAILED else "no"  # "no": it is retried later
+            metrics.delivery_failures.labels(channel=item.channel or str(item.kind), final=final).inc()
         if item.kind != OutboxKind.MESSAGE or item.conversation_id is None:
             return
         event = {

@@ -120,7 +120,18 @@ async def test_telegram_failing_and_timing_out_delays_replies_in_order(
         # Each customer sends two messages in a row, without waiting: their replies must keep that order.
         await asyncio.gather(*(customers.converse(client, chat, CONVERSATION[:2]) for chat in chats))
         ledger = await settle(fault_db.dsn, customers, within=150)
+        metrics = (await client.get(f"{server.base}/metrics")).text
     refused = [c for c in telegram_api.calls if c.method.lower() == "sendmessage"]
     assert len(refused) >= len(telegram_api.accepted) + 6  # every failure was met, and retried
     counts = exactly_once_in_order(ledger, customers, telegram_api)
     assert counts["messages"] == 12 and counts["duplicates"] == 0
+    # /metrics adds up both workers: every turn, and every failed attempt as a retried failure
+    assert metric(metrics, 'pishkhan_turns_total{channel="telegram"}') == 12
+    assert metric(metrics, 'pishkhan_delivery_failures_total{channel="telegram",final="no"}') == 6
+
+
+def metric(exposition: str, sample: str) -> float:
+    for line in exposition.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{sample} not in /metrics")
