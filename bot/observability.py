@@ -37,6 +37,7 @@ QUIET_LOGGERS = (
     "aiohttp.access",
     "websockets",
     "multipart",
+    "rasa_sdk.executor",  # one INFO line per registered action at every start: noise, not news
 )
 _EMAIL = re.compile(r"[^\s@<>()\"']+@[^\s@<>()\"']+\.[^\s@<>()\"']{2,}")
 

@@ -17,8 +17,8 @@ import pytest
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade_async
 from tests.db import IN_CI
-from tests.fakes.telegram import FakeTelegram
-from tests.faults.harness import PishkhanServer, server_env
+from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.faults.harness import SECRET, PishkhanServer, server_env
 from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.shop import load_known_shop
 
@@ -112,4 +112,10 @@ async def start_server(
         server.stop()
     log = tmp_path / "pishkhan.log"
     if log.exists():
-        print(log.read_text(errors="replace")[-20_000:])
+        text = log.read_text(errors="replace")
+        print(text[-20_000:])
+        # Outages make the most log lines: none may carry a secret (a Bot API URL holds the token)
+        leaks = [
+            secret for secret in (TOKEN, SECRET, "dev-secret-change-me", "dev-api-key") if secret in text
+        ]
+        assert leaks == [], f"secrets in the server's log: {leaks}"

@@ -159,7 +159,7 @@ def server_env(database_url: str, telegram: FakeTelegram, **more: str) -> dict[s
         "PISHKHAN_TELEGRAM_TOKEN": TOKEN,
         "PISHKHAN_TELEGRAM_WEBHOOK_SECRET": SECRET,
         "PISHKHAN_TELEGRAM_API_BASE": telegram.url,
-        "PISHKHAN_LOG_LEVEL": "WARNING",
+        "PISHKHAN_LOG_LEVEL": "INFO",
         **more,
     }
 
