@@ -111,10 +111,7 @@ class RedisBus:
     async def _sync_subscriptions(self) -> bool:
         """Subscribe in Redis to every topic someone here listens to; False while Redis is unreachable."""
         missing = [
-            self.CHANNEL_PREFIX + t
-            for t in self._topics
-            if (self.CHANNEL_PREFIX + t).encode() not in self._pubsub.channels
-            and self.CHANNEL_PREFIX + t not in self._pubsub.channels
+            self.CHANNEL_PREFIX + t for t in self._topics if not self._subscribed(self.CHANNEL_PREFIX + t)
         ]
         if not missing:
             return True
@@ -127,6 +124,15 @@ class RedisBus:
             )
             return False
         return True
+
+    def _subscribed(self, channel: str) -> bool:
+        """Subscribed in Redis, and staying so. A channel whose unsubscribe is not confirmed yet (its last
+        socket closed a moment ago) is still listed, but the confirmation will drop it: a socket that
+        subscribes again meanwhile (a reconnect) must send SUBSCRIBE again, or it hears no other worker."""
+        names = (channel, channel.encode())
+        return any(n in self._pubsub.channels for n in names) and not any(
+            n in self._pubsub.pending_unsubscribe_channels for n in names
+        )
 
     async def _listen(self) -> None:
         while True:

@@ -59,3 +59,25 @@ async def test_redis_down_degrades_to_this_process() -> None:
             assert (await asyncio.wait_for(heard.get(), 5))["type"] == "x"
     finally:
         await bus.close()
+
+
+async def test_subscribing_again_while_an_unsubscribe_is_unconfirmed_still_hears_redis() -> None:
+    """A widget tab that reconnects to the same worker: its old socket's unsubscribe is still on its
+    way when the new socket subscribes to the same topic; the new socket must hear the other worker."""
+    if not await _redis_up():
+        if IN_CI:
+            pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    first, second = RedisBus(REDIS), RedisBus(REDIS)
+    try:
+        async with second.subscribe("console"):  # another socket keeps this worker subscribed
+            async with second.subscribe("webchat:v_again"):
+                await asyncio.sleep(0.1)
+            async with second.subscribe("webchat:v_again") as heard:
+                await asyncio.sleep(0.3)  # the old unsubscribe is confirmed meanwhile
+                await first.publish("webchat:v_again", {"type": "message", "message_id": 9})
+                event = await asyncio.wait_for(heard.get(), 5)
+        assert event == {"topic": "webchat:v_again", "type": "message", "message_id": 9}
+    finally:
+        await first.close()
+        await second.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.bench.servers import ROOT
 
-MODULES = ["orders", "nlu", "dialogue", "instagram", "telegram", "console"]
+MODULES = ["orders", "nlu", "dialogue", "instagram", "telegram", "console", "load"]
 
 
 def _flatten(prefix: str, value: Any, rows: list[tuple[str, Any]]) -> None:

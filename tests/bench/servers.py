@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -39,21 +39,71 @@ def loopback_process(arguments: list[str], env: dict[str, str] | None = None) ->
     """Run ``python <arguments>`` (``{port}`` replaced by a free loopback port) until it answers HTTP;
     yields its base URL and stops it afterwards. A fake API in its own process does not share the
     measured process's CPU."""
+    with loopback_command([sys.executable, *arguments], env) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def loopback_command(
+    command: list[str],
+    env: dict[str, str] | None = None,
+    *,
+    stop_seconds: float = 10,
+    stderr: IO[bytes] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``command`` (``{port}`` replaced by a free loopback port) until it answers HTTP; yields its
+    base URL and process (a server's workers are its children), and stops it afterwards. Its stderr
+    (the logs) goes to ``stderr`` when given, else to ours."""
     port = free_port()
-    command = [sys.executable, *(a.replace("{port}", str(port)) for a in arguments)]
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
+        [a.replace("{port}", str(port)) for a in command],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)  # any answer under 500 means it listens
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=stop_seconds)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+def connection_owners(parent: int, server_port: int, client_ports: list[int]) -> dict[int, int]:
+    """Which process (``parent`` or one of its workers) holds the server end of each loopback
+    connection, as {client port: pid}, read from /proc: the server end is the socket whose local port is
+    the server's and whose remote port is the client's."""
+    inodes: dict[int, str] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                local, remote = (int(address.rsplit(":", 1)[1], 16) for address in fields[1:3])
+                if local == server_port and remote in client_ports:
+                    inodes[remote] = f"socket:[{fields[9]}]"
+    owners: dict[str, int] = {}
+    for pid in [parent, *_children(parent)]:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    owners[os.readlink(f"/proc/{pid}/fd/{fd}")] = pid
+    return {port: owners[inode] for port, inode in inodes.items() if inode in owners}
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:  # the field after the state
+                    found.append(int(entry))
+    return found
 
 
 def webhook_only_app() -> Any:

@@ -6,6 +6,8 @@ nested objects arrive JSON-encoded inside form fields and are decoded. Answers T
 Like Telegram it refuses text over 4,096 UTF-16 units, callback_data over 64 bytes, getUpdates while a
 webhook is set (409), and unknown tokens (401). ``fail`` scripts the next answers of a method (429
 with retry_after, 403, 500, a hang); ``push_update`` queues updates for getUpdates.
+``GET /_fake/accepted`` lists the accepted messages with the wall-clock time each arrived, so a
+benchmark in another process can read back what every chat was shown.
 
 Run alone for benchmarks: ``python -m tests.fakes.telegram PORT``.
 """
@@ -52,6 +54,7 @@ class FakeTelegram:
     max_wait: float = 2.0  # a long poll never holds longer than this, whatever its timeout
     calls: list[Call] = field(default_factory=list)  # every request, refused ones too
     accepted: list[dict[str, Any]] = field(default_factory=list)  # messages a customer would see
+    accepted_at: list[float] = field(default_factory=list)  # time.time() of each: latency across processes
     url: str = ""
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     _failures: dict[str, list[Failure | None]] = field(default_factory=lambda: defaultdict(list))
@@ -66,6 +69,7 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/accepted", self._accepted)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
@@ -112,6 +116,11 @@ class FakeTelegram:
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(lambda: len(self.of(method)) >= count)
         return self.of(method)
+
+    async def _accepted(self, _request: web.Request) -> web.Response:
+        """Every accepted message, oldest first, each with ``at`` (its time.time())."""
+        found = [{**m, "at": at} for m, at in zip(self.accepted, self.accepted_at, strict=True)]
+        return web.json_response({"messages": found}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
     # -- the API --------------------------------------------------------------------------------
 
@@ -212,6 +221,7 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.accepted.append(message)
+        self.accepted_at.append(time.time())
         return message
 
     async def _notify(self) -> None:
