@@ -18,6 +18,7 @@ from bot.channels.base import InboundMessage
 from bot.dialogue.locks import LocalLocks
 from bot.services import inbound_queue
 from bot.services.inbound_queue import enqueue, from_payload, to_payload
+from bot.storage.engine import is_unavailable
 
 __all__ = ["InboundWorker", "enqueue", "from_payload", "to_payload"]
 
@@ -95,8 +96,11 @@ class InboundWorker:
                 result = await self.process(session, from_payload(row.payload))
                 inbound_queue.mark_done(row)
         except Exception as exc:
-            log.exception("inbound update %s failed", row_id)
-            await self._record_failure(row_id, exc)
+            if is_unavailable(exc):  # an outage or an exhausted pool: the row waits, its attempts intact
+                log.warning("inbound update %s waits: database unavailable (%s)", row_id, type(exc).__name__)
+            else:
+                log.exception("inbound update %s failed", row_id)
+            await self._record_failure(row_id, exc, counts=not is_unavailable(exc))
             return 1
         if self.after_commit is not None:
             try:
@@ -105,6 +109,6 @@ class InboundWorker:
                 log.exception("after-commit hook failed for inbound update %s", row_id)
         return 1
 
-    async def _record_failure(self, row_id: int, exc: Exception) -> None:
+    async def _record_failure(self, row_id: int, exc: Exception, *, counts: bool) -> None:
         async with self.sessionmaker() as session, session.begin():
-            await inbound_queue.record_failure(session, row_id, f"{type(exc).__name__}: {exc}")
+            await inbound_queue.record_failure(session, row_id, f"{type(exc).__name__}: {exc}", counts=counts)

@@ -38,6 +38,7 @@ from bot.storage.models import OutboxKind, OutboxStatus
 
 log = logging.getLogger("pishkhan.delivery")
 OnRecorded = Callable[[OutboxItem, Outcome], Awaitable[None]]
+STORE_CONCURRENCY = 4
 
 
 class OutboxSender:
@@ -76,6 +77,9 @@ class OutboxSender:
         self._in_flight: dict[int, OutboxItem] = {}
         self._unrecorded: list[tuple[OutboxItem, Outcome]] = []
         self._wake = asyncio.Event()
+        # A batch's outcomes are stored as its sends finish; a few at a time, so a full batch cannot
+        # take every pooled connection from the turns and webhooks of the same process.
+        self._storing = asyncio.Semaphore(STORE_CONCURRENCY)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -234,7 +238,7 @@ class OutboxSender:
         """Store an outcome in its own short transaction; one that cannot be stored now (the database
         is away) is kept and stored on the next pass, before anything new is claimed."""
         try:
-            async with self.sessionmaker() as session, session.begin():
+            async with self._storing, self.sessionmaker() as session, session.begin():
                 stored = await claims.record(session, item, outcome, now=self.clock())
         except Exception:
             log.exception("outbox %s: outcome not stored yet", item.id)

@@ -112,13 +112,17 @@ def mark_done(row: InboundUpdate) -> None:
     row.status, row.processed_at, row.attempts = InboundStatus.DONE, utcnow(), row.attempts + 1
 
 
-async def record_failure(session: AsyncSession, row_id: int, error: str) -> None:
-    """Count a failed attempt: try again later with backoff, or give up after MAX_ATTEMPTS."""
+async def record_failure(session: AsyncSession, row_id: int, error: str, *, counts: bool = True) -> None:
+    """Count a failed attempt: try again later with backoff, or give up after MAX_ATTEMPTS. An attempt
+    that ``counts=False`` (the database was away) is retried soon and never makes the row give up."""
     row = await session.get(InboundUpdate, row_id)
     if row is None:
         return
-    row.attempts += 1
     row.last_error = error[:2000]
+    if not counts:
+        row.next_attempt_at = utcnow() + timedelta(seconds=1 + random.random())
+        return
+    row.attempts += 1
     if row.attempts >= MAX_ATTEMPTS:
         row.status = InboundStatus.FAILED
     else:

@@ -86,6 +86,10 @@ class FakeTelegram:
     def fail(self, method: str, failure: Failure, times: int = 1) -> None:
         self._failures[method.lower()].extend([failure] * times)
 
+    def recover(self) -> None:
+        """Forget every scripted failure still to come: Telegram is well again."""
+        self._failures.clear()
+
     def script(self, method: str, *answers: Failure | None) -> None:
         """The next answers of ``method`` in turn: a failure, or None for a normal answer."""
         self._failures[method.lower()].extend(answers)
