@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger("pishkhan.api")
+UNPARSED_BODY = "There was an error parsing the body"  # FastAPI's words
 
 
 def _field(loc: tuple[object, ...]) -> str:
@@ -27,6 +30,19 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
         errors.append({"field": field, "message": message})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse(status_code=422, content={"detail": summary, "errors": errors})
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """FastAPI answers a JSON body it could not decode with "There was an error parsing the body" and
+    nothing more; say what was wrong with it."""
+    cause = exc.__cause__
+    if exc.detail == UNPARSED_BODY and isinstance(cause, UnicodeDecodeError):
+        exc = HTTPException(400, f"request body is not UTF-8: {cause.reason} at byte {cause.start}")
+    elif exc.detail == UNPARSED_BODY and isinstance(cause, RecursionError):
+        exc = HTTPException(400, "request body is nested too deeply")
+    elif exc.detail == UNPARSED_BODY and cause is not None:  # e.g. int() refusing 4,300 digits or more
+        exc = HTTPException(400, f"request body could not be parsed: {cause}")
+    return await http_exception_handler(request, exc)
 
 
 async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
@@ -50,6 +66,7 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_unavailable)

@@ -6,6 +6,7 @@ and disables a webhook that keeps failing); the inbound worker runs the turns.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from bot.channels.instagram import NAME, InstagramChannel, Signature
 from bot.channels.instagram.adapter import PayloadError
 
 router = APIRouter(prefix="/webhooks/instagram", tags=["channels"])
+log = logging.getLogger("pishkhan.instagram")
 # Meta's challenge is a number; anything else is not echoed back (a reflected-XSS vector otherwise)
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
@@ -55,5 +57,9 @@ async def receive_events(request: Request) -> dict[str, object]:
     try:
         receipt = await channel.receive(raw)
     except PayloadError as exc:
+        # Meta retries a failed delivery and disables a webhook that keeps failing, so a notification is
+        # answered 200 with the items it cannot use skipped. A body that is not a JSON object at all is
+        # not Meta's: whoever sent it with the app secret is told why.
+        log.warning("instagram webhook: body refused: %s", exc)
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return {"queued": receipt.queued, "duplicates": receipt.duplicates, "skipped": receipt.skipped}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 
 from api.background import publish_turn
 from api.deps import AppSettings
@@ -21,17 +21,24 @@ async def rest_health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/webhook", summary="Send a message, get the bot's replies", responses={401: {}, 503: {}})
-async def rest_webhook(
-    body: RestMessageIn,
-    request: Request,
-    settings: AppSettings,
-    authorization: Annotated[str | None, Header()] = None,
-) -> list[dict[str, Any]]:
+async def check_rest_token(
+    settings: AppSettings, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """A dependency, so that it runs before the body's fields are validated: a caller without the token
+    is told 401, not what a valid body looks like."""
     if settings.rest_token is not None:
         expected = f"Bearer {settings.rest_token.get_secret_value()}".encode()
         if not hmac.compare_digest((authorization or "").encode(), expected):
             raise HTTPException(status_code=401, detail="missing or wrong REST token")
+
+
+@router.post(
+    "/webhook",
+    summary="Send a message, get the bot's replies",
+    responses={401: {}, 503: {}},
+    dependencies=[Depends(check_rest_token)],
+)
+async def rest_webhook(body: RestMessageIn, request: Request) -> list[dict[str, Any]]:
     runtime = get_runtime(request)
     inbound = channel.parse(body)
     async with (

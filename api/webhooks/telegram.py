@@ -7,6 +7,7 @@ the inbound worker runs the turn. A database that cannot store it answers 503, s
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request
@@ -16,6 +17,7 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.instances import BALE, TELEGRAM
 
 router = APIRouter(prefix="/webhooks", tags=["channels"])
+log = logging.getLogger("pishkhan.telegram")
 SecretHeader = Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")]
 RESPONSES: dict[int | str, dict[str, str]] = {
     400: {"description": "not a Telegram update"},
@@ -41,6 +43,10 @@ async def _receive(request: Request, name: str, secret: str | None) -> dict[str,
     try:
         receipt = await channel.receive_raw(await request.body())
     except PayloadError as exc:
+        # Telegram re-sends anything not answered 2xx, so whatever has an update_id is answered 200, its
+        # unusable parts skipped. A body without one (not JSON, not an object, nested absurdly deep) is
+        # not from Telegram at all but from whoever else holds the secret: they are told why.
+        log.warning("%s webhook: body refused: %s", name, exc)
         raise HTTPException(status_code=400, detail=str(exc)) from None
     # Telegram reads a JSON body with a "method" key as a call to make; this one has none.
     return {"queued": receipt.queued, "duplicates": receipt.duplicates, "skipped": receipt.skipped}

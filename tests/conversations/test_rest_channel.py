@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -56,6 +57,47 @@ async def test_bad_bodies_are_422(bot: httpx.AsyncClient, body: dict) -> None:
     response = await bot.post("/webhooks/rest/webhook", json=body)
     assert response.status_code == 422
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        (b'{"sender": "u", "message": "hi", "metadata": {"x": NaN}}', "metadata"),
+        (b'{"sender": "u", "message": "h\\u0000i"}', "message"),
+        (b'{"sender": "\\u0000", "message": "hi"}', "sender"),
+        (b'{"sender": "u", "message": "hi", "metadata": {"y": "\\ud800"}}', "metadata"),
+        (
+            json.dumps({"sender": "u", "message": "hi", "metadata": {"message_id": "m" * 300}}).encode(),
+            "metadata",
+        ),
+        (b'{"sender": "u", "message": "hi", "metadata": {"x": ' + b"[" * 50 + b"]" * 50 + b"}}", "metadata"),
+    ],
+)
+async def test_what_the_database_cannot_store_is_422_not_503(
+    bot: httpx.AsyncClient, raw: bytes, field: str
+) -> None:
+    # PostgreSQL refuses NaN, NUL and lone surrogates in jsonb, and ids over 255 characters: they used to
+    # reach it and come back as "database unavailable"
+    response = await bot.post(
+        "/webhooks/rest/webhook", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "raw, detail",
+    [
+        (b'{"sender": "u", "message": "\xff"}', "request body is not UTF-8: invalid start byte at byte 28"),
+        (b"[" * 10_000 + b"]" * 10_000, "request body is nested too deeply"),
+    ],
+)
+async def test_a_body_that_cannot_be_decoded_is_400_saying_why(
+    bot: httpx.AsyncClient, raw: bytes, detail: str
+) -> None:
+    response = await bot.post(
+        "/webhooks/rest/webhook", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json() == {"detail": detail}
 
 
 async def test_health_of_the_rest_channel(bot: httpx.AsyncClient) -> None:

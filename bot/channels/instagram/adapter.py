@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,10 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import InboundMessage
 from bot.channels.inbound import enqueue
+from bot.channels.wire import BodyError, load_json
 
 log = logging.getLogger("pishkhan.instagram")
 NAME = "instagram"
 SIGNATURE_PREFIX = "sha256="
+# Instagram-scoped ids are ~17 digits and mids ~100 characters; longer ones are not Meta's and would not
+# fit the 255-character id columns (PostgreSQL refuses them; an error there would make Meta retry).
+MAX_ID = 64
+MAX_MID = 255
 
 
 class PayloadError(ValueError):
@@ -89,9 +93,9 @@ def parse(raw: bytes) -> Parsed:
 
 def _load(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
+        body = load_json(raw)
+    except BodyError as exc:
+        raise PayloadError(str(exc)) from None
     if not isinstance(body, dict):
         raise PayloadError("body is not a JSON object")
     return body
@@ -140,7 +144,7 @@ def _read_message(
     for flag in ("is_deleted", "is_unsupported", "is_self"):
         if message.get(flag):
             return flag.removeprefix("is_"), None
-    if not isinstance(mid, str) or not mid:
+    if not isinstance(mid, str) or not 0 < len(mid) <= MAX_MID:
         return "malformed", None
     text = message.get("text") if isinstance(message.get("text"), str) else None
     payload: dict[str, Any] = {}
@@ -168,9 +172,11 @@ def _read_postback(
         return "malformed", None
     # an icebreaker or template button; older postbacks carry no mid, so make a stable one
     mid = postback.get("mid") or f"postback:{common['external_user_id']}:{item.get('timestamp')}"
+    if not isinstance(mid, str) or len(mid) > MAX_MID:
+        return "malformed", None
     payload = {"postback": {"title": postback.get("title"), "payload": value}}
     return "postback", InboundMessage(
-        external_message_id=str(mid), text=value, payload=payload, metadata=_metadata(item, {}), **common
+        external_message_id=mid, text=value, payload=payload, metadata=_metadata(item, {}), **common
     )
 
 
@@ -196,7 +202,10 @@ def _metadata(item: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
 
 def _id(party: Any) -> str | None:
     value = party.get("id") if isinstance(party, dict) else None
-    return str(value) if isinstance(value, str | int) and str(value) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    value = str(value)
+    return value if 0 < len(value) <= MAX_ID else None
 
 
 def _when(timestamp: Any, fallback: Any) -> datetime | None:

@@ -2,24 +2,65 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.channels.base import InboundMessage
 from bot.dialogue.responses import BotMessage
 from bot.storage.base import utcnow
 
 NAME = "rest"
+MAX_METADATA_DEPTH = 16
+MAX_MESSAGE_ID = 200  # it becomes the message's external id, a 255-character column
+
+
+def check_no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")  # PostgreSQL cannot store them
+    return text
+
+
+def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Metadata is kept with the turn in JSON columns: it must be JSON that PostgreSQL's jsonb takes
+    (no NaN or Infinity, no NUL, no lone surrogate), shallow, and its message_id a short id."""
+    _check_json_value(metadata, 0)
+    message_id = metadata.get("message_id")
+    if isinstance(message_id, bool) or not isinstance(message_id, str | int | None):
+        raise ValueError("message_id must be a string or an integer")
+    if message_id is not None and len(str(message_id)) > MAX_MESSAGE_ID:
+        raise ValueError(f"message_id must be at most {MAX_MESSAGE_ID} characters")
+    return metadata
+
+
+def _check_json_value(value: Any, depth: int) -> None:
+    if isinstance(value, str):
+        check_no_nul(value)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must not contain lone surrogates (\\ud800-\\udfff)") from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and Infinity are not JSON numbers")
+    elif isinstance(value, dict | list):
+        if depth >= MAX_METADATA_DEPTH:
+            raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
+        for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
+            _check_json_value(item, depth + 1)
 
 
 class RestMessageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # Rasa clients send extra keys such as input_channel
 
-    sender: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    message: Annotated[str, StringConstraints(max_length=10_000)]
-    metadata: Annotated[dict[str, Any], Field(max_length=50)] = {}
+    sender: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+        AfterValidator(check_no_nul),
+    ]
+    message: Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_no_nul)]
+    metadata: Annotated[dict[str, Any], Field(max_length=50), AfterValidator(check_metadata)] = {}
 
 
 class RestChannel:

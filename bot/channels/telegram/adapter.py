@@ -8,7 +8,6 @@ press is ``cb:<callback query id>``.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 from bot.channels.base import InboundMessage
 from bot.channels.telegram.buttons import decode_button
+from bot.channels.wire import BodyError, load_json
 from bot.storage.models import VerificationMethod
 from bot.text.phone import InvalidPhone, normalize_phone
 
@@ -33,6 +33,10 @@ ATTACHMENTS = (
     "location",
 )
 FORWARD_KEYS = ("forward_origin", "forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
+# Telegram's ids fit in 64 bits (user and chat ids in 52); anything else could not be a real update, and
+# would not fit the 255-character id columns either. Callback query ids are short strings.
+MAX_ID = 2**63 - 1
+MAX_QUERY_ID = 200
 
 
 class PayloadError(ValueError):
@@ -66,9 +70,9 @@ class Parsed:
 
 def load(raw: bytes) -> dict[str, Any]:
     try:
-        update = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
+        update = load_json(raw)
+    except BodyError as exc:
+        raise PayloadError(str(exc)) from None
     check_update(update)
     return update
 
@@ -91,7 +95,7 @@ def parse_update(update: dict[str, Any], channel: str = NAME) -> Parsed:
     kind = next((k for k in update if k != "update_id"), "empty")
     body = update.get(kind)
     if not isinstance(body, dict):
-        parsed.skipped[kind] += 1
+        parsed.skipped[kind[:64]] += 1  # an unknown kind's name is echoed in the answer: kept short
     elif kind == "message":
         _message(parsed, body, channel)
     elif kind == "callback_query":
@@ -99,13 +103,15 @@ def parse_update(update: dict[str, Any], channel: str = NAME) -> Parsed:
     elif kind == "my_chat_member":
         _member(parsed, body)
     else:  # edited messages (the turn already ran on the original), channel posts, polls…
-        parsed.skipped[kind] += 1
+        parsed.skipped[kind[:64]] += 1
     return parsed
 
 
 def _message(parsed: Parsed, message: dict[str, Any], channel: str) -> None:
     chat, sender = _dict(message.get("chat")), _dict(message.get("from"))
     reason = _not_a_customer(chat, sender)
+    if reason is None and not _is_id(message.get("message_id")):
+        reason = "malformed"  # half of the dedupe key: without it, messages would pass for redeliveries
     if reason:
         parsed.skipped[reason] += 1
         return
@@ -130,7 +136,7 @@ def _message(parsed: Parsed, message: dict[str, Any], channel: str) -> None:
 def _not_a_customer(chat: dict[str, Any], sender: dict[str, Any]) -> str | None:
     if chat.get("type") != "private":
         return "group"
-    if not isinstance(chat.get("id"), int) or not isinstance(sender.get("id"), int):
+    if not _is_id(chat.get("id")) or not _is_id(sender.get("id")):
         return "malformed"
     if sender.get("is_bot"):
         return "bot"
@@ -182,7 +188,7 @@ def _callback(parsed: Parsed, query: dict[str, Any], channel: str) -> None:
     sender, message = _dict(query.get("from")), _dict(query.get("message"))
     chat = _dict(message.get("chat")) or {"id": sender.get("id"), "type": "private"}
     data = query.get("data") if isinstance(query.get("data"), str) else ""
-    if not isinstance(query.get("id"), str):
+    if not isinstance(query.get("id"), str) or not 0 < len(query["id"]) <= MAX_QUERY_ID:
         parsed.skipped["malformed"] += 1
         return
     reason = _not_a_customer(chat, sender)
@@ -217,7 +223,7 @@ def _button_title(message: dict[str, Any], data: str) -> str | None:
 
 def _member(parsed: Parsed, update: dict[str, Any]) -> None:
     chat, new = _dict(update.get("chat")), _dict(update.get("new_chat_member"))
-    if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
+    if chat.get("type") != "private" or not _is_id(chat.get("id")):
         parsed.skipped["group"] += 1
         return
     status = new.get("status")
@@ -251,9 +257,16 @@ def _name(user: dict[str, Any]) -> str | None:
 
 
 def _time(value: Any) -> datetime:
-    if isinstance(value, int) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # past year 9999: not a date Telegram sends
+            pass
     return datetime.now(UTC)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import InboundMessage
 from bot.channels.inbound import enqueue
-from bot.channels.telegram.adapter import ButtonPress, Parsed, load, parse_update
+from bot.channels.telegram.adapter import ButtonPress, Parsed, PayloadError, load, parse_update
 from bot.channels.telegram.buttons import parse_reference
 from bot.channels.telegram.chat_action import Typing
 from bot.channels.telegram.instances import Instance
+from bot.channels.wire import BodyError, check_document
 from bot.services import channel_state
 
 log = logging.getLogger("pishkhan.telegram")
@@ -72,12 +73,23 @@ class TelegramChannel:
         return parse_update(load(raw), self.name).messages
 
     async def receive_raw(self, raw: bytes) -> Receipt:
-        return await self.receive(load(raw))
+        """A webhook body (``load`` checks and cleans it as it reads it)."""
+        return await self._store(load(raw))
 
     async def receive(self, update: dict[str, Any]) -> Receipt:
+        """A polled update, read by aiogram's JSON reader: checked and cleaned as a webhook body is."""
+        try:
+            update = check_document(update)
+        except BodyError as exc:
+            raise PayloadError(str(exc)) from None
+        return await self._store(update)
+
+    async def _store(self, update: dict[str, Any]) -> Receipt:
         """Store what the update says, commit, then answer the button and show typing (after the commit:
         a rolled-back update must not look handled)."""
         parsed = parse_update(update, self.name)
+        if parsed.skipped.get("malformed"):  # acknowledged all the same: Telegram would re-send it forever
+            log.info("%s: update %s: %s", self.name, parsed.update_id, dict(parsed.skipped))
         async with self.sessionmaker() as session, session.begin():
             expired = await self._resolve_button(session, parsed)
             queued = [m for m in parsed.messages if await enqueue(session, m)]

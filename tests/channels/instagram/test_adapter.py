@@ -90,7 +90,18 @@ def test_subscription_handshake() -> None:
     assert not unset.check_subscription("subscribe", "")
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"[1, 2]",
+        b"\xff\xfe",
+        b'"text"',
+        b"[" * 10_000 + b"]" * 10_000,  # json.loads would raise RecursionError
+        b'{"object": "instagram", "entry": ' + b"9" * 5_000 + b"}",  # int() refuses 4,300+ digits
+        b'{"object": "instagram", "entry": [{"time": Infinity}]}',  # not JSON, and jsonb refuses it
+    ],
+)
 def test_a_body_that_is_not_a_notification_is_refused(raw: bytes) -> None:
     with pytest.raises(PayloadError):
         parse(raw)
@@ -112,12 +123,24 @@ def test_odd_shapes_are_skipped_not_fatal() -> None:
                     "id": "1",
                     "messaging": [{"sender": {"id": "9"}, "timestamp": 1e300, "message": {"mid": "m"}}],
                 },
+                # ids longer than Meta's (and than the 255-character id columns), a boolean for an id
+                {
+                    "id": "1",
+                    "time": 5,
+                    "messaging": [
+                        {"sender": {"id": "9" * 300}, "message": {"mid": "m1", "text": "x"}},
+                        {"sender": {"id": True}, "message": {"mid": "m2", "text": "x"}},
+                        {"sender": {"id": "9"}, "message": {"mid": "m" * 300, "text": "x"}},
+                        {"sender": {"id": "9"}, "postback": {"mid": "m" * 300, "payload": "/greet"}},
+                        {"sender": {"id": "9"}, "postback": {"mid": {"a": 1}, "payload": "/greet"}},
+                    ],
+                },
             ],
         }
     ).encode()
     parsed = parse(raw)
     assert parsed.messages == []
-    assert parsed.skipped["malformed"] == 5
+    assert parsed.skipped["malformed"] == 10
 
 
 def test_other_objects_are_ignored() -> None:

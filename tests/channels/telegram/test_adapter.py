@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -81,6 +82,11 @@ def test_persian_text_and_names_arrive_intact_and_dated_in_utc() -> None:
         b'{"update_id": "7"}',
         b'{"update_id": true}',
         b"\xff\xfe{",
+        b"[" * 10_000 + b"]" * 10_000,  # json.loads would raise RecursionError
+        b'{"update_id": 1, "message": ' + b'{"a":' * 100 + b"1" + b"}" * 100 + b"}",
+        b'{"update_id": ' + b"9" * 5_000 + b"}",  # int() refuses: a ValueError, not a JSONDecodeError
+        b'{"update_id": 1, "message": {"date": NaN}}',
+        b'{"update_id": 1, "message": {"date": 1e999}}',
     ],
 )
 def test_a_body_that_is_not_an_update_is_refused(raw: bytes) -> None:
@@ -88,10 +94,30 @@ def test_a_body_that_is_not_an_update_is_refused(raw: bytes) -> None:
         parse(raw)
 
 
+def test_nul_and_lone_surrogates_are_taken_out_of_the_text() -> None:
+    # PostgreSQL stores neither; the rest of the message is still the customer's
+    raw = (PAYLOADS / "text.json").read_bytes().replace("سلام،".encode(), b"\\u0000\\ud800")
+    [message] = parse(raw).messages
+    assert message.text == "\ufffd سفارشم کجاست؟"
+
+
+def test_a_date_past_year_9999_reads_as_now() -> None:
+    update = json.loads((PAYLOADS / "text.json").read_bytes())
+    update["message"]["date"] = 10**20
+    [message] = parse_update(update).messages
+    assert abs((message.sent_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+def private(**message: Any) -> dict[str, Any]:
+    """An update carrying a message of user 5 in their private chat, with these fields."""
+    return {"update_id": 1, "message": {"chat": {"id": 5, "type": "private"}, "from": {"id": 5}, **message}}
+
+
 @pytest.mark.parametrize(
     "update, skipped",
     [
         ({"update_id": 1}, "empty"),
+        ({"update_id": 1, "k" * 1000: 5}, "k" * 64),  # an unknown kind is echoed back, kept short
         ({"update_id": 1, "message": "text"}, "message"),
         (
             {"update_id": 1, "message": {"chat": {"type": "private"}, "from": {"id": 5}, "text": "x"}},
@@ -111,10 +137,22 @@ def test_a_body_that_is_not_an_update_is_refused(raw: bytes) -> None:
         (
             {
                 "update_id": 1,
-                "message": {"chat": {"id": 5, "type": "private"}, "from": {"id": 5}, "pinned_message": {}},
+                "message": {
+                    "message_id": 9,
+                    "chat": {"id": 5, "type": "private"},
+                    "from": {"id": 5},
+                    "pinned_message": {},
+                },
             },
             "service",
         ),
+        # ids that are no Telegram id (nor fit the 255-character id columns), and a message without one
+        (private(message_id=9, text="x", chat={"id": 10**300, "type": "private"}), "malformed"),
+        (private(message_id=9, text="x", chat={"id": True, "type": "private"}), "malformed"),
+        (private(text="x"), "malformed"),
+        (private(message_id="x" * 300, text="x"), "malformed"),
+        (private(message_id=1.5, text="x"), "malformed"),
+        ({"update_id": 1, "callback_query": {"id": "q" * 300, "from": {"id": 5}, "data": "/x"}}, "malformed"),
         ({"update_id": 1, "callback_query": {"id": "q", "from": {"id": 5}, "data": "garbage-data"}}, None),
         (
             {"update_id": 1, "callback_query": {"id": "q", "from": {"id": 5}, "data": "~x.y"}},
