@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -35,6 +36,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # REST turns run in the request, each holding a connection: half the pool, the rest for the
+    # inbound worker, the outbox and the webhooks of this process
+    app.state.rest_turns = asyncio.Semaphore(max(1, settings.database_pool_size // 2))
     if app.state.runtime is None and app.state.load_conversations:
         app.state.runtime = load_runtime(settings)
     if app.state.runtime is not None:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket,
 
 from bot.channels.webchat.adapter import FrameError, WebchatAdapter, refusal
 from bot.channels.webchat.session import VisitorSession
+from bot.channels.wire import check_document
 from bot.services import webchat_history as history
 
 router = APIRouter(include_in_schema=False)
@@ -88,9 +89,9 @@ async def _frame(websocket: WebSocket) -> dict[str, Any] | None:
     if len(raw) > MAX_FRAME:
         await websocket.close(1009)
         raise _Closed
-    try:
-        frame = json.loads(raw)
-    except ValueError:
+    try:  # cleaned as webhook bodies are: no NaN, no absurd nesting, no NUL PostgreSQL cannot store
+        frame = check_document(json.loads(raw))
+    except (ValueError, RecursionError):  # BodyError is a ValueError
         return None
     return frame if isinstance(frame, dict) else None
 

@@ -42,6 +42,7 @@ async def rest_webhook(body: RestMessageIn, request: Request) -> list[dict[str, 
     runtime = get_runtime(request)
     inbound = channel.parse(body)
     async with (
+        request.app.state.rest_turns,  # a burst waits here, not on the connection pool (which times out)
         runtime.locks.hold(f"{inbound.channel}:{inbound.external_user_id}"),
         request.app.state.sessionmaker() as session,
         session.begin(),

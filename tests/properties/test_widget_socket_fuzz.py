@@ -5,16 +5,13 @@ frame too large or unreadable) stores nothing.
 Hypothesis draws the frames in a worker thread while the app serves on this loop (``fuzzing.py``); the
 socket is a real one, on a loopback port.
 
-Three faults found by this fuzzing are in code owned elsewhere and not fixed yet (``KNOWN_FAULTS``): the
-fuzzing steers clear of them, and ``test_known_faults`` expects them to fail. Fixing one makes its
-xfail pass, which fails the run (strict): then delete it here, with its entry in ``known_fault``.
+Faults it found once are kept as fixed examples (``FOUND_BEFORE``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -67,56 +64,21 @@ def frame(draw: st.DrawFn, bases: list[dict[str, Any]]) -> str | bytes:
     return raw.decode("utf-8", "replace")
 
 
-MAX_AFTER_ID = 2**62  # what GET /widget/messages accepts as ``after``
-_SURROGATE = re.compile(r"\\ud[89a-f][0-9a-f]{2}", re.IGNORECASE)
-KNOWN_FAULTS = {
-    "deep": pytest.param(
-        "[" * 5_000 + "]" * 5_000,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="api/webchat/socket.py _frame: json.loads raises RecursionError (not ValueError) on a "
-            "10 KB frame nested 5,000 deep, so the socket closes 1011; catch it like a bad frame",
-        ),
-    ),
-    "resume": pytest.param(
-        json.dumps({"type": "resume", "after_id": 2**63}),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="bot/channels/webchat/session.py _resume: an after_id past 64 bits reaches the "
-            "query (OverflowError on SQLite, asyncpg DataError on PostgreSQL): 1011; refuse it",
-        ),
-    ),
-    "nul": pytest.param(
-        json.dumps({"type": "message", "client_id": "fuzz-nul-1", "text": "a\x00b"}),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="bot/channels/webchat/adapter.py check_message: PostgreSQL's jsonb refuses NUL and "
-            "lone surrogates in text or title, so the insert fails: 1011; refuse or strip them",
-        ),
-    ),
+# Faults this fuzzing found once, kept as fixed examples: a frame nested 5,000 deep (RecursionError),
+# an after_id past 64 bits (an overflow in the query), NUL in a message (PostgreSQL refuses it).
+FOUND_BEFORE = {
+    "deep": "[" * 5_000 + "]" * 5_000,
+    "resume": json.dumps({"type": "resume", "after_id": 2**63}),
+    "nul": json.dumps({"type": "message", "client_id": "fuzz-nul-1", "text": "a\x00b"}),
+    "surrogate": json.dumps({"type": "message", "client_id": "fuzz-sur-1", "text": "a\ud800b"}),
 }
-
-
-def known_fault(raw: str | bytes) -> bool:
-    """Whether a frame would hit one of the unfixed ``KNOWN_FAULTS``."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    if "\\u0000" in text or "\x00" in text or _SURROGATE.search(text):
-        return True
-    try:
-        document = json.loads(text)
-    except RecursionError:
-        return True
-    except ValueError:
-        return False
-    after_id = document.get("after_id") if isinstance(document, dict) else None
-    return isinstance(after_id, int) and abs(after_id) > MAX_AFTER_ID
 
 
 # a session: its first frame (mostly a plain hello, sometimes a mutated one), then one to four frames
 sessions = st.tuples(
     st.just(json.dumps(HELLOS[0])) | frame(HELLOS),
     st.lists(frame(real_frames()), min_size=1, max_size=4),
-).filter(lambda session: not any(known_fault(raw) for raw in [session[0], *session[1]]))
+)
 
 
 @pytest.fixture
@@ -170,8 +132,6 @@ async def test_the_widget_socket_survives_hostile_frames(widget: tuple[FastAPI, 
     await fuzz(sessions, session_checker(*widget), [], EXAMPLES)
 
 
-@pytest.mark.parametrize("raw", list(KNOWN_FAULTS.values()), ids=list(KNOWN_FAULTS))
-async def test_known_faults(widget: tuple[FastAPI, str], database_url: str, raw: str) -> None:
-    if "\\u0000" in raw and database_url.startswith("sqlite"):
-        pytest.skip("SQLite stores NUL; only PostgreSQL refuses it")
+@pytest.mark.parametrize("raw", list(FOUND_BEFORE.values()), ids=list(FOUND_BEFORE))
+async def test_frames_that_once_broke_the_socket(widget: tuple[FastAPI, str], raw: str) -> None:
     await session_checker(*widget)((json.dumps(HELLOS[0]), [raw]))

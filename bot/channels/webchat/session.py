@@ -33,6 +33,7 @@ IDLE_SECONDS = 30.0
 AWAIT_SECONDS = 120.0  # stop looking for a queued message after this long (the widget re-sends it)
 TYPING_EVERY = 2.0  # publish the customer's typing at most this often
 KEPT_TOPICS = 3
+MAX_ID = 2**62  # message ids never get near it; a larger number would overflow the query
 
 
 class Subscriptions:
@@ -158,7 +159,7 @@ class VisitorSession:
     async def _resume(self, after_id: object) -> None:
         assert self.visitor is not None
         if after_id is not None and (
-            not isinstance(after_id, int) or isinstance(after_id, bool) or after_id < 0
+            not isinstance(after_id, int) or isinstance(after_id, bool) or not 0 <= after_id <= MAX_ID
         ):
             raise refusal("bad_request")
         if after_id is None:
