@@ -157,11 +157,21 @@ class ConversationRuntime:
         conversation: Conversation,
         seconds: float,
     ) -> None:
+        intent = parse.get("intent") or {}
+        # What the bot understood and how long it took; never the words (DESIGN §9)
+        log.debug(
+            "turn on %s: intent %s (%.2f), conversation %s, %.1f ms",
+            channel,
+            intent.get("name"),
+            intent.get("confidence") or 0.0,
+            conversation.status,
+            seconds * 1000,
+        )
         if self.metrics is None:
             return
         self.metrics.turns.labels(channel=channel).inc()
         self.metrics.turn_seconds.labels(channel=channel).observe(seconds)
-        if (parse.get("intent") or {}).get("name") in (None, "nlu_fallback"):
+        if intent.get("name") in (None, "nlu_fallback"):
             self.metrics.nlu_fallbacks.labels(channel=channel).inc()
         if conversation.status == ConversationStatus.PENDING and status_before != ConversationStatus.PENDING:
             self.metrics.handoffs.labels(reason=conversation.handoff_reason or "unknown").inc()
