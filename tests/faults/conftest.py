@@ -5,24 +5,25 @@ Required when CI=true; elsewhere skipped when the machine cannot run a private P
 
 from __future__ import annotations
 
+import json
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from bot.storage.engine import create_engine, make_sessionmaker
 from bot.storage.migrate import upgrade_async
+from tests.bench.servers import ROOT
 from tests.db import IN_CI
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.faults.harness import SECRET, PishkhanServer, server_env
 from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.shop import load_known_shop
-
-pytestmark = pytest.mark.faults
 
 
 def _unavailable(reason: str) -> None:
@@ -85,6 +86,21 @@ async def telegram_api() -> AsyncIterator[FakeTelegram]:
     fake = await FakeTelegram().start()
     yield fake
     await fake.close()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """What a scenario measured, printed and kept in var/faults/results.json (one entry per test)."""
+    measured: dict[str, Any] = {}
+    yield measured
+    if not measured:
+        return
+    out = Path(ROOT) / "var" / "faults" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results[request.node.name] = measured
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(f"{request.node.name}: {json.dumps(measured, default=str)}")
 
 
 StartServer = Callable[..., Awaitable[PishkhanServer]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -33,6 +34,7 @@ async def test_postgres_restarted_during_traffic(
     start_server: StartServer,
     telegram_api: FakeTelegram,
     private_postgres: PrivatePostgres,
+    figures: dict,
 ) -> None:
     server = await start_server(workers=2)
     customers = TelegramCustomers(server.base)
@@ -42,6 +44,7 @@ async def test_postgres_restarted_during_traffic(
         while customers.acknowledged < 20:  # noqa: ASYNC110 (a count, which no event announces)
             await asyncio.sleep(0.05)
         private_postgres.stop()
+        stopped_at = time.monotonic()
         await asyncio.sleep(1)
         down = [await health(client, server.base) for _ in range(3)]
         refused = await client.post(
@@ -52,8 +55,10 @@ async def test_postgres_restarted_during_traffic(
         customers.sent.pop(7199)  # refused, so Telegram would send it again; this test does not
         await asyncio.sleep(2)
         private_postgres.start()
+        started_at = time.monotonic()
         await asyncio.wait_for(traffic, 120)
         ledger = await settle(fault_db.dsn, customers)
+        settled_at = time.monotonic()
         up = await health(client, server.base)
     assert all(status == 503 and body["database"].startswith("unavailable") for status, body in down), down
     assert refused.status_code == 503 and refused.headers["Retry-After"]
@@ -61,6 +66,12 @@ async def test_postgres_restarted_during_traffic(
     assert up[0] == 200 and up[1]["database"] == "ok"
     counts = exactly_once_in_order(ledger, customers, telegram_api)
     assert counts["messages"] == len(chats) * len(CONVERSATION) and counts["duplicates"] == 0
+    figures.update(
+        counts,
+        seconds_down=round(started_at - stopped_at, 1),
+        deliveries_refused_503=customers.refusals[503],
+        seconds_from_restart_to_all_answered=round(settled_at - started_at, 1),
+    )
 
 
 async def test_redis_stopped_degrades_and_recovers(
@@ -68,6 +79,7 @@ async def test_redis_stopped_degrades_and_recovers(
     start_server: StartServer,
     telegram_api: FakeTelegram,
     private_redis: PrivateRedis,
+    figures: dict,
 ) -> None:
     server = await start_server(workers=2, PISHKHAN_REDIS_URL=private_redis.url)
     customers = TelegramCustomers(server.base)
@@ -82,6 +94,7 @@ async def test_redis_stopped_degrades_and_recovers(
         await settle(fault_db.dsn, customers)
 
         private_redis.start()  # on the same port
+        returned_at = time.monotonic()
         listener = redis.from_url(private_redis.url).pubsub()
         await listener.subscribe("pishkhan:console")
         await asyncio.sleep(2.5)  # the workers' listeners retry every second
@@ -89,6 +102,7 @@ async def test_redis_stopped_degrades_and_recovers(
             *(customers.converse(client, chat, CONVERSATION[2:]) for chat in range(7201, 7211))
         )
         heard = await next_event(listener)
+        heard_after = time.monotonic() - returned_at
         await listener.aclose()
         ledger = await settle(fault_db.dsn, customers)
         recovered = await health(client, server.base)
@@ -98,6 +112,7 @@ async def test_redis_stopped_degrades_and_recovers(
     assert heard["type"] == "conversation.updated"  # consoles on every worker hear turns again
     counts = exactly_once_in_order(ledger, customers, telegram_api)
     assert counts["messages"] == 10 * len(CONVERSATION) and counts["duplicates"] == 0
+    figures.update(counts, seconds_until_consoles_hear_again=round(heard_after, 1))
 
 
 async def next_event(listener, within: float = 15.0) -> dict:
@@ -109,13 +124,14 @@ async def next_event(listener, within: float = 15.0) -> dict:
 
 
 async def test_telegram_failing_and_timing_out_delays_replies_in_order(
-    fault_db: FaultDatabase, start_server: StartServer, telegram_api: FakeTelegram
+    fault_db: FaultDatabase, start_server: StartServer, telegram_api: FakeTelegram, figures: dict
 ) -> None:
     server = await start_server(workers=2, PISHKHAN_CHANNEL_TIMEOUT_SECONDS="1")
     slow = Failure(500, "Internal Server Error", delay=3)  # longer than the client waits: a timeout
     telegram_api.script("sendMessage", *[server_error()] * 4, slow, slow)
     customers = TelegramCustomers(server.base)
     chats = range(7301, 7307)
+    began = time.monotonic()
     async with httpx.AsyncClient(timeout=10) as client:
         # Each customer sends two messages in a row, without waiting: their replies must keep that order.
         await asyncio.gather(*(customers.converse(client, chat, CONVERSATION[:2]) for chat in chats))
@@ -128,6 +144,11 @@ async def test_telegram_failing_and_timing_out_delays_replies_in_order(
     # /metrics adds up both workers: every turn, and every failed attempt as a retried failure
     assert metric(metrics, 'pishkhan_turns_total{channel="telegram"}') == 12
     assert metric(metrics, 'pishkhan_delivery_failures_total{channel="telegram",final="no"}') == 6
+    figures.update(
+        counts,
+        failed_attempts=len(refused) - len(telegram_api.accepted),
+        seconds_until_all_sent=round(time.monotonic() - began, 1),
+    )
 
 
 def metric(exposition: str, sample: str) -> float:
