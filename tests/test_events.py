@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-import redis.asyncio as redis
-
 from bot.events import LocalBus, RedisBus
-from tests.db import IN_CI
-
-REDIS = "redis://127.0.0.1:6379/0"
-
-
-async def _redis_up() -> bool:
-    client = redis.from_url(REDIS)
-    try:
-        return bool(await client.ping())
-    except OSError:
-        return False
-    finally:
-        await client.aclose()
 
 
 async def test_local_subscribers_get_their_topics_only() -> None:
@@ -34,12 +18,8 @@ async def test_local_subscribers_get_their_topics_only() -> None:
     assert not bus.has_subscribers("console")
 
 
-async def test_two_workers_hear_each_other_through_redis() -> None:
-    if not await _redis_up():
-        if IN_CI:
-            pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    first, second = RedisBus(REDIS), RedisBus(REDIS)
+async def test_two_workers_hear_each_other_through_redis(redis_url: str) -> None:
+    first, second = RedisBus(redis_url), RedisBus(redis_url)
     try:
         async with second.subscribe("console") as heard:
             await asyncio.sleep(0.1)  # the subscription reaches Redis
@@ -61,14 +41,12 @@ async def test_redis_down_degrades_to_this_process() -> None:
         await bus.close()
 
 
-async def test_subscribing_again_while_an_unsubscribe_is_unconfirmed_still_hears_redis() -> None:
+async def test_subscribing_again_while_an_unsubscribe_is_unconfirmed_still_hears_redis(
+    redis_url: str,
+) -> None:
     """A widget tab that reconnects to the same worker: its old socket's unsubscribe is still on its
     way when the new socket subscribes to the same topic; the new socket must hear the other worker."""
-    if not await _redis_up():
-        if IN_CI:
-            pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    first, second = RedisBus(REDIS), RedisBus(REDIS)
+    first, second = RedisBus(redis_url), RedisBus(redis_url)
     try:
         async with second.subscribe("console"):  # another socket keeps this worker subscribed
             async with second.subscribe("webchat:v_again"):
