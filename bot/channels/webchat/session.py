@@ -29,7 +29,7 @@ log = logging.getLogger("pishkhan.webchat")
 SendFrame = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
 POLL_SECONDS = 1.0  # while a reply is being recorded or a sent message is not stored yet
-IDLE_SECONDS = 30.0
+IDLE_SECONDS = 30.0  # an idle socket still looks for what it may have missed
 AWAIT_SECONDS = 120.0  # stop looking for a queued message after this long (the widget re-sends it)
 TYPING_EVERY = 2.0  # publish the customer's typing at most this often
 KEPT_TOPICS = 3
@@ -234,9 +234,8 @@ class VisitorSession:
                 timeout = POLL_SECONDS if (self.blocked or waiting) else IDLE_SECONDS
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout)
-                except TimeoutError:
-                    if self.blocked or waiting:
-                        await self.sync()
+                except TimeoutError:  # idle too: a missed event (Redis away) costs at most IDLE_SECONDS
+                    await self.sync()
                     continue
                 await self._on_event(event)
         except asyncio.CancelledError:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
+from bot.channels.webchat import session as session_module
 from bot.channels.webchat.sender import make_sender, visitor_topic
 from bot.channels.webchat.tokens import new_visitor_id
 from bot.delivery import Delivered, OutboxItem, PermanentError
@@ -131,3 +134,21 @@ async def test_a_page_load_shows_the_latest_messages_in_order(chat: Harness) -> 
         conversation = await session.scalar(select(Conversation))
     assert [m["id"] for m in tail.messages] == shown[-2:]
     assert conversation is not None and conversation.channel == "webchat"
+
+
+async def test_an_idle_socket_that_missed_an_event_catches_up_by_itself(
+    chat: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis away: an agent's reply published on another worker never reaches this socket's bus. The
+    socket finds it anyway at its next idle look (IDLE_SECONDS, shortened here)."""
+    monkeypatch.setattr(session_module, "IDLE_SECONDS", 0.05)
+    client = await chat.connect()
+    await client.say("/greet", "c-idle-0001")
+    await chat.settle()
+    assert not client.session.awaiting and not client.session.blocked  # idle: not polling for a reply
+    monkeypatch.setattr(chat.bus, "deliver", lambda _topic, _data: None)  # every event is lost
+    reply = await _agent_says(chat, client.visitor, "پاسخ کارشناس")
+    assert await chat.outbox.drain() == 1
+    async with asyncio.timeout(5):
+        while reply not in [m["id"] for m in client.messages()]:  # noqa: ASYNC110 (frames, no event)
+            await asyncio.sleep(0.02)
