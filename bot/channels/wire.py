@@ -38,10 +38,11 @@ def load_json(raw: bytes) -> Any:
     return check_document(document)
 
 
-def check_document(document: Any) -> Any:
+def check_document(document: Any, *, max_depth: int = MAX_DEPTH, strict: bool = False) -> Any:
     """The document with its strings cleaned, or BodyError if it is too deep or holds NaN or Infinity
-    (``json.loads`` reads ``NaN``, ``Infinity`` and ``1e999`` without complaint)."""
-    return _clean(document, 0)
+    (``json.loads`` reads ``NaN``, ``Infinity`` and ``1e999`` without complaint). ``strict``: a string
+    with NUL or a lone surrogate is refused too, for a caller that can be told (the REST channel)."""
+    return _Checker(max_depth, strict).check(document, 0)
 
 
 def clean_text(text: str) -> str:
@@ -54,15 +55,25 @@ def clean_text(text: str) -> str:
     return text
 
 
-def _clean(value: Any, depth: int) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BodyError(f"body is not JSON: {value} is not a JSON number")
-    if not isinstance(value, list | dict):
-        return value
-    if depth >= MAX_DEPTH:
-        raise BodyError(f"body is nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, list):
-        return [_clean(item, depth + 1) for item in value]
-    return {clean_text(key): _clean(item, depth + 1) for key, item in value.items()}
+class _Checker:
+    def __init__(self, max_depth: int, strict: bool) -> None:
+        self.max_depth, self.strict = max_depth, strict
+
+    def check(self, value: Any, depth: int) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BodyError(f"body is not JSON: {value} is not a JSON number")
+        if not isinstance(value, list | dict):
+            return value
+        if depth >= self.max_depth:
+            raise BodyError(f"body is nested deeper than {self.max_depth} levels")
+        if isinstance(value, list):
+            return [self.check(item, depth + 1) for item in value]
+        return {self.text(key): self.check(item, depth + 1) for key, item in value.items()}
+
+    def text(self, text: str) -> str:
+        cleaned = clean_text(text)
+        if self.strict and cleaned != text:
+            raise BodyError("text must not contain NUL characters or lone surrogates (\\ud800-\\udfff)")
+        return cleaned

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.channels.base import InboundMessage
+from bot.channels.wire import check_document
 from bot.dialogue.responses import BotMessage
 from bot.storage.base import utcnow
 
@@ -17,16 +17,14 @@ MAX_METADATA_DEPTH = 16
 MAX_MESSAGE_ID = 200  # it becomes the message's external id, a 255-character column
 
 
-def check_no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")  # PostgreSQL cannot store them
-    return text
+def check_text(text: str) -> str:
+    return check_document(text, strict=True)  # PostgreSQL cannot store NUL or lone surrogates
 
 
 def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     """Metadata is kept with the turn in JSON columns: it must be JSON that PostgreSQL's jsonb takes
     (no NaN or Infinity, no NUL, no lone surrogate), shallow, and its message_id a short id."""
-    _check_json_value(metadata, 0)
+    check_document(metadata, max_depth=MAX_METADATA_DEPTH, strict=True)
     message_id = metadata.get("message_id")
     if isinstance(message_id, bool) or not isinstance(message_id, str | int | None):
         raise ValueError("message_id must be a string or an integer")
@@ -35,31 +33,15 @@ def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _check_json_value(value: Any, depth: int) -> None:
-    if isinstance(value, str):
-        check_no_nul(value)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("must not contain lone surrogates (\\ud800-\\udfff)") from None
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("NaN and Infinity are not JSON numbers")
-    elif isinstance(value, dict | list):
-        if depth >= MAX_METADATA_DEPTH:
-            raise ValueError(f"must not be nested deeper than {MAX_METADATA_DEPTH} levels")
-        for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
-            _check_json_value(item, depth + 1)
-
-
 class RestMessageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # Rasa clients send extra keys such as input_channel
 
     sender: Annotated[
         str,
         StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
-        AfterValidator(check_no_nul),
+        AfterValidator(check_text),
     ]
-    message: Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_no_nul)]
+    message: Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_text)]
     metadata: Annotated[dict[str, Any], Field(max_length=50), AfterValidator(check_metadata)] = {}
 
 
