@@ -79,6 +79,7 @@ class RedisBus:
         self._pubsub = self._redis.pubsub()
         self._topics: dict[str, int] = defaultdict(int)
         self._listener: asyncio.Task[None] | None = None
+        self.degraded = False  # the last publish failed: events stay in this process
 
     async def ping(self) -> None:
         await self._redis.ping()
@@ -86,9 +87,15 @@ class RedisBus:
     async def publish(self, topic: str, data: dict[str, Any]) -> None:
         try:
             await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(data, ensure_ascii=False))
-        except Exception as exc:  # Redis down: degrade to this process only, and say so
-            log.warning("redis publish failed (%s); delivering in this process only", type(exc).__name__)
+        except Exception as exc:  # Redis down: degrade to this process only, and say so (once)
+            if not self.degraded:
+                log.warning("redis publish failed (%s); delivering in this process only", type(exc).__name__)
+            self.degraded = True
             self._local.deliver(topic, data)
+            return
+        if self.degraded:
+            log.info("redis reachable again; events reach every worker")
+            self.degraded = False
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:

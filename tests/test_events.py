@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from bot.events import LocalBus, RedisBus
 
@@ -39,6 +40,24 @@ async def test_redis_down_degrades_to_this_process() -> None:
             assert (await asyncio.wait_for(heard.get(), 5))["type"] == "x"
     finally:
         await bus.close()
+
+
+async def test_an_outage_is_logged_once_and_its_end_too(redis_url: str, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="pishkhan.events")
+    down = RedisBus("redis://127.0.0.1:1/0")
+    try:
+        for _ in range(3):
+            await down.publish("console", {"type": "x"})
+    finally:
+        await down.close()
+    assert down.degraded and [r.levelname for r in caplog.records] == ["WARNING"]
+    up = RedisBus(redis_url)
+    up.degraded = True  # as after an outage
+    try:
+        await up.publish("console", {"type": "x"})
+    finally:
+        await up.close()
+    assert not up.degraded and "reachable again" in caplog.records[-1].getMessage()
 
 
 async def test_subscribing_again_while_an_unsubscribe_is_unconfirmed_still_hears_redis(
