@@ -108,13 +108,15 @@ StartServer = Callable[..., Awaitable[PishkhanServer]]
 
 @pytest.fixture
 async def start_server(
-    fault_db: FaultDatabase, telegram_api: FakeTelegram, tmp_path: Path
+    fault_db: FaultDatabase, telegram_api: FakeTelegram, nlu_model_dir: Path, tmp_path: Path
 ) -> AsyncIterator[StartServer]:
-    """Start ``pishkhan serve`` on the test's database and fake Telegram; stopped at the end. Its log is
-    printed when the test fails (pytest shows a failed test's output)."""
+    """Start ``pishkhan serve`` on the test's database, fake Telegram and the session's trained model (a
+    fresh clone has no models/nlu); stopped at the end. Its log is printed when the test fails (pytest
+    shows a failed test's output)."""
     servers: list[PishkhanServer] = []
 
     async def start(workers: int = 2, **env: str) -> PishkhanServer:
+        env = {"PISHKHAN_NLU_MODEL": str(nlu_model_dir), **env}
         server = PishkhanServer(
             server_env(fault_db.url, telegram_api, **env), workers=workers, log=tmp_path / "pishkhan.log"
         )

@@ -54,6 +54,10 @@ class PishkhanServer:
                     raise RuntimeError(f"pishkhan serve exited with {self.process.returncode}: {self.tail()}")
                 try:
                     healthy = (await client.get(f"{self.base}/healthz")).status_code == 200
+                    if (
+                        healthy and "conversations are off" in self.tail()
+                    ):  # no NLU model: nothing would answer
+                        raise RuntimeError(f"pishkhan serve runs without conversations: {self.tail()}")
                     if healthy and len(self.worker_pids()) >= (self.workers if self.workers > 1 else 0):
                         return
                 except httpx.TransportError:

@@ -72,7 +72,8 @@ class PrivatePostgres:
         command = [str(self.bin / tool), *arguments]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        # In the cluster's own directory: the postgres account may not be allowed into the caller's
+        done = subprocess.run(command, cwd=self.root, capture_output=True, text=True, timeout=120)
         if check and done.returncode != 0:
             raise RuntimeError(
                 f"{tool} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}"
