@@ -96,11 +96,12 @@ class InboundWorker:
                 result = await self.process(session, from_payload(row.payload))
                 inbound_queue.mark_done(row)
         except Exception as exc:
-            if is_unavailable(exc):  # an outage or an exhausted pool: the row waits, its attempts intact
+            outage = is_unavailable(exc)  # an outage or an exhausted pool: the row waits, its attempts intact
+            if outage:
                 log.warning("inbound update %s waits: database unavailable (%s)", row_id, type(exc).__name__)
             else:
                 log.exception("inbound update %s failed", row_id)
-            await self._record_failure(row_id, exc, counts=not is_unavailable(exc))
+            await self._record_failure(row_id, exc, counts=not outage)
             return 1
         if self.after_commit is not None:
             try:
